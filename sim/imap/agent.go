@@ -1,0 +1,205 @@
+package imap
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// Agent is the IMAP client of a device: one connection, opened and logged
+// in on first use, used the way a mail client uses it. An agent is driven by
+// one goroutine at a time.
+type Agent struct {
+	dial     func() (net.Conn, error)
+	username string
+	password string
+
+	c       *imapclient.Client
+	idle    *imapclient.IdleCommand
+	mailbox string // selected, or ""
+}
+
+// NewAgent returns an agent that connects with dial and logs in with the
+// given credentials.
+func NewAgent(dial func() (net.Conn, error), username, password string) *Agent {
+	return &Agent{dial: dial, username: username, password: password}
+}
+
+// Connected reports whether the agent has an open, logged-in connection.
+func (a *Agent) Connected() bool { return a.c != nil }
+
+// Idling reports whether the agent is in IDLE.
+func (a *Agent) Idling() bool { return a.idle != nil }
+
+// Selected returns the selected mailbox, or "".
+func (a *Agent) Selected() string { return a.mailbox }
+
+// Login connects and logs in, unless the agent already is.
+func (a *Agent) Login() error {
+	if a.c != nil {
+		return nil
+	}
+	conn, err := a.dial()
+	if err != nil {
+		return err
+	}
+	c := imapclient.New(conn, nil)
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return err
+	}
+	if err := c.Login(a.username, a.password).Wait(); err != nil {
+		c.Logout().Wait()
+		c.Close()
+		return err
+	}
+	a.c = c
+	return nil
+}
+
+// ready logs in if need be and leaves IDLE, so that a command can be sent.
+func (a *Agent) ready() error {
+	if err := a.Login(); err != nil {
+		return err
+	}
+	return a.Done()
+}
+
+// List returns every mailbox of the account (LIST "" "*").
+func (a *Agent) List() ([]*imap.ListData, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	return a.c.List("", "*", nil).Collect()
+}
+
+// Select opens a mailbox.
+func (a *Agent) Select(mailbox string) (*imap.SelectData, error) {
+	if err := a.ready(); err != nil {
+		return nil, err
+	}
+	data, err := a.c.Select(mailbox, nil).Wait()
+	if err != nil {
+		return nil, err
+	}
+	a.mailbox = mailbox
+	return data, nil
+}
+
+// Fetch fetches items of the messages in set (a UID set sends UID FETCH).
+func (a *Agent) Fetch(set imap.NumSet, options *imap.FetchOptions) ([]*imapclient.FetchMessageBuffer, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	return a.c.Fetch(set, options).Collect()
+}
+
+// Store changes flags of the messages in set and returns their new flags.
+func (a *Agent) Store(set imap.NumSet, flags *imap.StoreFlags) ([]*imapclient.FetchMessageBuffer, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	return a.c.Store(set, flags, nil).Collect()
+}
+
+// Create creates a mailbox.
+func (a *Agent) Create(mailbox string) error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	return a.c.Create(mailbox, nil).Wait()
+}
+
+// Copy copies the messages in set to another mailbox.
+func (a *Agent) Copy(set imap.NumSet, dest string) (*imap.CopyData, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	return a.c.Copy(set, dest).Wait()
+}
+
+// Move moves the messages in set to another mailbox.
+func (a *Agent) Move(set imap.NumSet, dest string) (*imapclient.MoveData, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	return a.c.Move(set, dest).Wait()
+}
+
+// Expunge removes the messages flagged \Deleted and returns the sequence
+// numbers the server reported.
+func (a *Agent) Expunge() ([]uint32, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	return a.c.Expunge().Collect()
+}
+
+// Idle starts IDLE: the server may then push changes to the selected
+// mailbox at any time. Any other command ends it first.
+func (a *Agent) Idle() error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	idle, err := a.c.Idle()
+	if err != nil {
+		return err
+	}
+	a.idle = idle
+	return nil
+}
+
+// Done ends IDLE, if the agent is idling.
+func (a *Agent) Done() error {
+	if a.idle == nil {
+		return nil
+	}
+	idle := a.idle
+	a.idle = nil
+	if err := idle.Close(); err != nil {
+		return err
+	}
+	return idle.Wait()
+}
+
+// Logout logs out and closes the connection.
+func (a *Agent) Logout() error {
+	if a.c == nil {
+		return nil
+	}
+	err := a.Done()
+	if lerr := a.c.Logout().Wait(); err == nil {
+		err = lerr
+	}
+	a.Close()
+	return err
+}
+
+// Close drops the connection without logging out.
+func (a *Agent) Close() {
+	if a.c == nil {
+		return
+	}
+	a.c.Close()
+	a.c, a.idle, a.mailbox = nil, nil, ""
+}
+
+// ErrNotSelected is returned by commands that need a selected mailbox.
+var ErrNotSelected = errors.New("imap: no mailbox is selected")
+
+func (a *Agent) selected() error {
+	if err := a.ready(); err != nil {
+		return err
+	}
+	if a.mailbox == "" {
+		return ErrNotSelected
+	}
+	return nil
+}
+
+func (a *Agent) String() string {
+	return fmt.Sprintf("imap.Agent(%s)", a.username)
+}

@@ -1,0 +1,157 @@
+package smtp
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// Relay empties a host's queue: for each recipient domain it looks up the
+// MX records and hands the message to the exchanger on port 25, with its
+// own SMTP client, as a server does (RFC 5321 section 5).
+type Relay struct {
+	Host *Host
+	// Dial connects the host to a server's port.
+	Dial func(from, host string, port int) (net.Conn, error)
+	// LookupMX returns the exchangers of a domain, most preferred first.
+	LookupMX func(domain string) ([]string, error)
+}
+
+// Outcome is what became of one recipient of a queued message.
+type Outcome struct {
+	QueueID   string
+	Rcpt      string
+	Exchanger string // the server that answered, if any
+	Err       error  // nil when delivered
+	Permanent bool   // a 5xx reply: the recipient will never be delivered
+}
+
+// Flush tries once to deliver every queued message and reports the outcome
+// for each recipient, in queue order. Delivered and permanently refused
+// recipients leave the queue; the others stay for a later Flush.
+func (r *Relay) Flush() []Outcome {
+	var all []Outcome
+	for _, it := range r.Host.Queue.Items() {
+		outcomes := r.deliver(it)
+		all = append(all, outcomes...)
+		delivered := 0
+		var pending []string
+		for _, o := range outcomes {
+			switch {
+			case o.Err == nil:
+				delivered++
+			case !o.Permanent:
+				pending = append(pending, o.Rcpt)
+			}
+		}
+		switch {
+		case len(pending) > 0:
+			// Recipients that failed for now stay queued, and only they.
+			r.Host.Queue.SetRcpts(it.ID, pending)
+		case delivered > 0:
+			r.Host.Queue.Remove(it.ID, "delivered")
+		default:
+			r.Host.Queue.Remove(it.ID, "rejected")
+		}
+	}
+	return all
+}
+
+// deliver sends one item to the exchangers of each recipient domain.
+func (r *Relay) deliver(it *Item) []Outcome {
+	var domains []string
+	byDomain := make(map[string][]string)
+	for _, rcpt := range it.Rcpts {
+		d := domainOf(rcpt)
+		if byDomain[d] == nil {
+			domains = append(domains, d)
+		}
+		byDomain[d] = append(byDomain[d], rcpt)
+	}
+	var out []Outcome
+	for _, d := range domains {
+		out = append(out, r.deliverDomain(it, d, byDomain[d])...)
+	}
+	return out
+}
+
+func (r *Relay) deliverDomain(it *Item, domain string, rcpts []string) []Outcome {
+	fail := func(mx string, err error, permanent bool) []Outcome {
+		out := make([]Outcome, len(rcpts))
+		for i, rcpt := range rcpts {
+			out[i] = Outcome{QueueID: it.ID, Rcpt: rcpt, Exchanger: mx, Err: err, Permanent: permanent}
+		}
+		return out
+	}
+	mxs, err := r.LookupMX(domain)
+	if err != nil {
+		return fail("", fmt.Errorf("MX lookup for %s: %w", domain, err), true)
+	}
+	var lastErr error
+	for _, mx := range mxs {
+		conn, err := r.Dial(r.Host.Name, mx, 25)
+		if err != nil {
+			lastErr = err
+			continue // the next exchanger, if any
+		}
+		return r.converse(conn, it, mx, rcpts)
+	}
+	return fail("", lastErr, false)
+}
+
+// converse runs one SMTP transaction with an exchanger.
+func (r *Relay) converse(conn net.Conn, it *Item, mx string, rcpts []string) []Outcome {
+	c := gosmtp.NewClient(conn)
+	defer c.Close()
+	out := make([]Outcome, len(rcpts))
+	for i, rcpt := range rcpts {
+		out[i] = Outcome{QueueID: it.ID, Rcpt: rcpt, Exchanger: mx}
+	}
+	failAll := func(err error) []Outcome {
+		for i := range out {
+			if out[i].Err == nil {
+				out[i].Err, out[i].Permanent = err, isPermanent(err)
+			}
+		}
+		c.Quit()
+		return out
+	}
+	if err := c.Hello(r.Host.Name); err != nil {
+		return failAll(err)
+	}
+	if err := c.Mail(it.From, &gosmtp.MailOptions{Size: int64(len(it.Data))}); err != nil {
+		return failAll(err)
+	}
+	accepted := 0
+	for i, rcpt := range rcpts {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			out[i].Err, out[i].Permanent = err, isPermanent(err)
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		c.Quit()
+		return out
+	}
+	w, err := c.Data()
+	if err != nil {
+		return failAll(err)
+	}
+	if _, err := w.Write(it.Data); err != nil {
+		return failAll(err)
+	}
+	if err := w.Close(); err != nil {
+		return failAll(err)
+	}
+	c.Quit()
+	return out
+}
+
+// isPermanent reports whether err is a 5xx reply.
+func isPermanent(err error) bool {
+	var se *gosmtp.SMTPError
+	return errors.As(err, &se) && se.Code >= 500
+}

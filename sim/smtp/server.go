@@ -1,0 +1,176 @@
+// Package smtp runs the SMTP side of a simulated world with go-smtp
+// (RFC 5321): a server in one of two roles, mail exchanger on port 25 and
+// message submission on port 587 (RFC 6409, AUTH required, RFC 4954), an
+// outbound queue, the relay that empties it through the MX records of the
+// recipients' domains, and the submission client a device uses.
+package smtp
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailscope/mailscope/sim"
+	"github.com/mailscope/mailscope/sim/store"
+)
+
+// Role is what an SMTP listener is for.
+type Role int
+
+// The roles of an SMTP listener.
+const (
+	// RoleMX receives mail from other servers for its own domains (port
+	// 25). It needs no authentication and refuses to relay to other
+	// domains.
+	RoleMX Role = iota
+	// RoleSubmission receives mail from the server's own users (port 587),
+	// who must authenticate; mail for other domains is queued for relay.
+	RoleSubmission
+)
+
+// DefaultMaxMessageBytes is the SIZE a server announces when none is set.
+const DefaultMaxMessageBytes = 10 << 20
+
+// Host is a mail server of the world as SMTP sees it.
+type Host struct {
+	Name    string   // its host name, as in greetings and Received: fields
+	Domains []string // the mail domains it keeps mailboxes for
+	Queue   *Queue   // its outbound queue
+}
+
+// Serves reports whether the host keeps mail for domain.
+func (h *Host) Serves(domain string) bool {
+	return slices.ContainsFunc(h.Domains, func(d string) bool { return strings.EqualFold(d, domain) })
+}
+
+// Config configures an SMTP server.
+type Config struct {
+	// Host is the server. Nil makes a front door for live mode that stands
+	// for every host of the world: each message is handled by the host that
+	// keeps its recipients' (RoleMX) or its author's (RoleSubmission) domain.
+	Host *Host
+	Role Role
+	// Store keeps the accounts and receives local deliveries.
+	Store *store.Store
+	// Clock dates Received: fields. Nil means the wall clock.
+	Clock sim.Clock
+	// Hosts returns the host that keeps a domain's mail, or nil for a
+	// domain outside the world.
+	Hosts func(domain string) *Host
+	// PTR gives the host name of an IP address for Received: fields; nil
+	// or "" means unknown.
+	PTR func(ip string) string
+	// NewID returns a fresh queue id; it is also the id in Received:.
+	NewID func() string
+	// MaxMessageBytes is the largest message accepted (announced as SIZE).
+	// Zero means DefaultMaxMessageBytes.
+	MaxMessageBytes int64
+	// Queued, if set, is called after a message was added to a queue.
+	Queued func(*Host)
+	// Logger receives the server's internal errors; nil discards them.
+	Logger gosmtp.Logger
+}
+
+// NewServer returns a go-smtp server with the given configuration. Serve it
+// on a listener.
+func NewServer(cfg Config) *gosmtp.Server {
+	if cfg.Clock == nil {
+		cfg.Clock = sim.RealClock{}
+	}
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = discardLogger{}
+	}
+	be := &backend{cfg: cfg}
+	s := gosmtp.NewServer(be)
+	s.Domain = "localhost"
+	if cfg.Host != nil {
+		s.Domain = cfg.Host.Name
+	}
+	s.MaxMessageBytes = cfg.MaxMessageBytes
+	s.MaxRecipients = 100
+	// Plaintext AUTH is allowed: simulated links are private and live mode
+	// listens on loopback. TLS arrives with its own issue.
+	s.AllowInsecureAuth = true
+	s.ReadTimeout = 10 * time.Minute
+	s.WriteTimeout = time.Minute
+	s.ErrorLog = cfg.Logger
+	return s
+}
+
+type backend struct {
+	cfg Config
+}
+
+func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
+	s := &session{cfg: &b.cfg, conn: c}
+	if b.cfg.Role == RoleSubmission {
+		return &submissionSession{session: s}, nil
+	}
+	return s, nil
+}
+
+// local returns the host that keeps domain's mail if this server accepts
+// mail for it, or nil.
+func (cfg *Config) local(domain string) *Host {
+	h := cfg.Hosts(domain)
+	if h == nil || cfg.Host != nil && h != cfg.Host {
+		return nil
+	}
+	return h
+}
+
+// Reply errors, worded as common servers word them.
+var (
+	errAuthRequired = &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	errBadAddress   = &gosmtp.SMTPError{Code: 501, EnhancedCode: gosmtp.EnhancedCode{5, 1, 3}, Message: "Bad recipient address syntax"}
+)
+
+func errUnknownUser(rcpt string) error {
+	return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: fmt.Sprintf("<%s>: Recipient address rejected: User unknown in local recipient table", rcpt)}
+}
+
+func errRelayDenied(rcpt string) error {
+	return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: fmt.Sprintf("<%s>: Relay access denied", rcpt)}
+}
+
+func errSenderMismatch(from, user string) error {
+	return &gosmtp.SMTPError{Code: 553, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: fmt.Sprintf("<%s>: Sender address rejected: not owned by user %s", from, user)}
+}
+
+// queuedOK is the reply to a successful DATA that names the queue id, as
+// servers do. go-smtp sends the code and text of an *SMTPError returned by
+// Data as they are, which is the only way to word a 250 reply.
+func queuedOK(id string) error {
+	return &gosmtp.SMTPError{Code: 250, EnhancedCode: gosmtp.EnhancedCode{2, 0, 0}, Message: "Ok: queued as " + id}
+}
+
+func domainOf(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return ""
+	}
+	return strings.ToLower(addr[i+1:])
+}
+
+func remoteIP(c net.Conn) string {
+	if c == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return host
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...interface{}) {}
+func (discardLogger) Println(...interface{})        {}

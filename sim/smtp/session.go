@@ -1,0 +1,199 @@
+package smtp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/emersion/go-sasl"
+	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailscope/mailscope/sim/message"
+	"github.com/mailscope/mailscope/sim/store"
+)
+
+// session is one SMTP transaction context on a connection. The MX role uses
+// it as it is; submissionSession adds authentication.
+type session struct {
+	cfg  *Config      // immutable
+	conn *gosmtp.Conn // immutable
+
+	user  *store.Account // after AUTH (submission only)
+	from  string
+	rcpts []string
+}
+
+var _ gosmtp.Session = (*session)(nil)
+
+func (s *session) Reset() {
+	s.from, s.rcpts = "", nil
+}
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	domain := domainOf(to)
+	if domain == "" {
+		return errBadAddress
+	}
+	if h := s.cfg.local(domain); h != nil {
+		a := s.cfg.Store.Account(to)
+		if a == nil || a.Host() != h.Name {
+			return errUnknownUser(to)
+		}
+	} else if s.user == nil {
+		return errRelayDenied(to)
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err // go-smtp turns a too-large message into 552 5.3.4
+	}
+	// The host that handles the message: this server, or for a front door
+	// the one that keeps the author's (submission) or the recipients'
+	// (MX) mail.
+	h := s.cfg.Host
+	if h == nil {
+		if s.user != nil {
+			h = s.cfg.Hosts(domainOf(s.user.Address()))
+		} else {
+			h = s.cfg.Hosts(domainOf(s.rcpts[0]))
+		}
+	}
+	if h == nil {
+		return errors.New("no host for this message")
+	}
+	id := s.cfg.NewID()
+	if s.user != nil {
+		raw = s.completeSubmission(raw, h, id)
+	}
+	raw = message.Prepend(raw, "Received", s.received(h, id))
+
+	var remote []string
+	for _, rcpt := range s.rcpts {
+		if s.cfg.local(domainOf(rcpt)) == nil {
+			remote = append(remote, rcpt)
+			continue
+		}
+		delivered := message.Prepend(raw, "Return-Path", "<"+s.from+">")
+		if _, err := s.cfg.Store.Deliver(rcpt, store.Inbox, delivered, nil); err != nil {
+			return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "Local delivery failed, try again later"}
+		}
+	}
+	if len(remote) > 0 {
+		h.Queue.Add(&Item{ID: id, From: s.from, Rcpts: remote, Data: raw})
+		if s.cfg.Queued != nil {
+			s.cfg.Queued(h)
+		}
+	}
+	return queuedOK(id)
+}
+
+// completeSubmission adds the Date: and Message-ID: a submitted message
+// lacks, as RFC 6409 section 8 allows a submission server to do.
+func (s *session) completeSubmission(raw []byte, h *Host, id string) []byte {
+	head := raw
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		head = raw[:i+2]
+	}
+	has := func(field string) bool {
+		for _, line := range strings.Split(string(head), "\r\n") {
+			if k, _, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), field) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("Message-ID") {
+		raw = message.Prepend(raw, "Message-ID", fmt.Sprintf("<%s@%s>", id, h.Name))
+	}
+	if !has("Date") {
+		raw = message.Prepend(raw, "Date", s.cfg.Clock.Now().Format(dateFormat))
+	}
+	return raw
+}
+
+// dateFormat is the date-time of RFC 5322 section 3.3.
+const dateFormat = "Mon, 02 Jan 2006 15:04:05 -0700"
+
+// received returns the value of the Received: field this hop adds (RFC 5321
+// section 4.4), folded, with the protocol named as in RFC 3848.
+func (s *session) received(h *Host, id string) string {
+	ip := remoteIP(s.conn.Conn())
+	name := ""
+	if s.cfg.PTR != nil {
+		name = s.cfg.PTR(ip)
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	proto := "ESMTP"
+	if s.user != nil {
+		proto = "ESMTPSA"
+	}
+	v := fmt.Sprintf("from %s (%s [%s])\r\n\tby %s with %s id %s", s.conn.Hostname(), name, ip, h.Name, proto, id)
+	if len(s.rcpts) == 1 {
+		v += fmt.Sprintf("\r\n\tfor <%s>", s.rcpts[0])
+	}
+	return v + "; " + s.cfg.Clock.Now().Format(dateFormat)
+}
+
+// submissionSession is a session on the submission port: the client must
+// authenticate before MAIL, and may send only as itself.
+type submissionSession struct {
+	*session
+}
+
+var _ gosmtp.AuthSession = (*submissionSession)(nil)
+
+func (s *submissionSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *submissionSession) Auth(mech string) (sasl.Server, error) {
+	if mech != sasl.Plain {
+		return nil, gosmtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if identity != "" && !strings.EqualFold(identity, username) {
+			return gosmtp.ErrAuthFailed
+		}
+		a, err := s.cfg.Store.Authenticate(username, password, s.accepts)
+		if err != nil {
+			return gosmtp.ErrAuthFailed
+		}
+		s.user = a
+		return nil
+	}), nil
+}
+
+// accepts reports whether the account may submit through this server.
+func (s *submissionSession) accepts(a *store.Account) bool {
+	return s.cfg.Host == nil || a.Host() == s.cfg.Host.Name
+}
+
+func (s *submissionSession) Mail(from string, opts *gosmtp.MailOptions) error {
+	if s.user == nil {
+		return errAuthRequired
+	}
+	if !strings.EqualFold(from, s.user.Address()) {
+		return errSenderMismatch(from, s.user.Address())
+	}
+	return s.session.Mail(from, opts)
+}
+
+func (s *submissionSession) Rcpt(to string, opts *gosmtp.RcptOptions) error {
+	if s.user == nil {
+		return errAuthRequired
+	}
+	return s.session.Rcpt(to, opts)
+}

@@ -1,0 +1,211 @@
+package sim
+
+import (
+	"slices"
+	"sort"
+)
+
+// State is what every server store, outbound queue and device holds at one
+// moment, rebuilt from the store and device events of a trace. It is the
+// model behind the mailbox views and behind stepping back.
+type State struct {
+	Accounts map[string]*AccountState // by address
+	Queues   map[string][]QueueEntry  // by server host, oldest first
+	Devices  map[string]*DeviceState  // by device id
+}
+
+// AccountState is one account on a server.
+type AccountState struct {
+	Address   string
+	Host      string
+	Mailboxes map[string]*MailboxState // by name
+}
+
+// MailboxState is one mailbox (folder) of an account.
+type MailboxState struct {
+	Name        string
+	UIDValidity uint32
+	Messages    []MessageState // by ascending UID
+}
+
+// MessageState is one message in a mailbox.
+type MessageState struct {
+	UID   uint32
+	Flags []string
+	Info  MsgInfo
+}
+
+// QueueEntry is a message waiting in a server's outbound queue.
+type QueueEntry struct {
+	ID   string
+	Info MsgInfo
+}
+
+// DeviceState is what a device keeps locally.
+type DeviceState struct {
+	ID    string
+	Items []DeviceItem // in the order they were saved
+}
+
+// DeviceItem is a device's copy of one message.
+type DeviceItem struct {
+	Key     string
+	Account string
+	Mailbox string
+	UID     uint32
+	Flags   []string
+	Info    MsgInfo
+	Partial bool // only the header is held, not the body
+}
+
+// NewState returns an empty state.
+func NewState() *State {
+	return &State{
+		Accounts: make(map[string]*AccountState),
+		Queues:   make(map[string][]QueueEntry),
+		Devices:  make(map[string]*DeviceState),
+	}
+}
+
+// Apply applies a store or device event; other events are ignored.
+func (s *State) Apply(e *Event) {
+	c := e.Change
+	if c == nil {
+		return
+	}
+	switch c.Op {
+	case OpAccount:
+		if s.Accounts[c.Account] == nil {
+			s.Accounts[c.Account] = &AccountState{Address: c.Account, Host: c.Host, Mailboxes: make(map[string]*MailboxState)}
+		}
+	case OpMailboxCreate:
+		if a := s.Accounts[c.Account]; a != nil {
+			a.Mailboxes[c.Mailbox] = &MailboxState{Name: c.Mailbox, UIDValidity: c.UIDValidity}
+		}
+	case OpMailboxDelete:
+		if a := s.Accounts[c.Account]; a != nil {
+			delete(a.Mailboxes, c.Mailbox)
+		}
+	case OpMailboxRename:
+		if a := s.Accounts[c.Account]; a != nil && a.Mailboxes[c.Mailbox] != nil {
+			m := a.Mailboxes[c.Mailbox]
+			delete(a.Mailboxes, c.Mailbox)
+			m.Name = c.NewName
+			a.Mailboxes[c.NewName] = m
+		}
+	case OpAppend:
+		if m := s.mailbox(c); m != nil {
+			m.Messages = append(m.Messages, MessageState{UID: c.UID, Flags: c.Flags, Info: *c.Msg})
+		}
+	case OpFlags:
+		if m := s.mailbox(c); m != nil {
+			if i := m.Find(c.UID); i >= 0 {
+				m.Messages[i].Flags = c.Flags
+			}
+		}
+	case OpExpunge:
+		if m := s.mailbox(c); m != nil {
+			if i := m.Find(c.UID); i >= 0 {
+				m.Messages = slices.Delete(m.Messages, i, i+1)
+			}
+		}
+	case OpQueueAdd: // a second add of the same id updates the entry
+		entry := QueueEntry{ID: c.QueueID, Info: *c.Msg}
+		q := s.Queues[c.Host]
+		if i := slices.IndexFunc(q, func(e QueueEntry) bool { return e.ID == c.QueueID }); i >= 0 {
+			q[i] = entry
+		} else {
+			s.Queues[c.Host] = append(q, entry)
+		}
+	case OpQueueRemove:
+		s.Queues[c.Host] = slices.DeleteFunc(s.Queues[c.Host], func(q QueueEntry) bool { return q.ID == c.QueueID })
+		if len(s.Queues[c.Host]) == 0 {
+			delete(s.Queues, c.Host)
+		}
+	case OpDeviceAdd:
+		d := s.Devices[c.Host]
+		if d == nil {
+			d = &DeviceState{ID: c.Host}
+			s.Devices[c.Host] = d
+		}
+		item := DeviceItem{Key: c.Key, Account: c.Account, Mailbox: c.Mailbox, UID: c.UID, Flags: c.Flags, Partial: c.Partial}
+		if c.Msg != nil {
+			item.Info = *c.Msg
+		}
+		if i := d.Find(c.Key); i >= 0 {
+			d.Items[i] = item
+		} else {
+			d.Items = append(d.Items, item)
+		}
+	case OpDeviceFlags:
+		if d := s.Devices[c.Host]; d != nil {
+			if i := d.Find(c.Key); i >= 0 {
+				d.Items[i].Flags = c.Flags
+			}
+		}
+	case OpDeviceRemove:
+		if d := s.Devices[c.Host]; d != nil {
+			if i := d.Find(c.Key); i >= 0 {
+				d.Items = slices.Delete(d.Items, i, i+1)
+			}
+		}
+	}
+}
+
+func (s *State) mailbox(c *Change) *MailboxState {
+	if a := s.Accounts[c.Account]; a != nil {
+		return a.Mailboxes[c.Mailbox]
+	}
+	return nil
+}
+
+// Find returns the index of the message with the given UID, or -1.
+func (m *MailboxState) Find(uid uint32) int {
+	i, ok := slices.BinarySearchFunc(m.Messages, uid, func(x MessageState, uid uint32) int {
+		switch {
+		case x.UID < uid:
+			return -1
+		case x.UID > uid:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// Find returns the index of the item with the given key, or -1.
+func (d *DeviceState) Find(key string) int {
+	return slices.IndexFunc(d.Items, func(it DeviceItem) bool { return it.Key == key })
+}
+
+// AccountNames returns the addresses of all accounts, sorted.
+func (s *State) AccountNames() []string {
+	return sortedKeys(s.Accounts)
+}
+
+// MailboxNames returns the names of the account's mailboxes, INBOX first and
+// the others sorted.
+func (a *AccountState) MailboxNames() []string {
+	names := sortedKeys(a.Mailboxes)
+	if i := slices.Index(names, "INBOX"); i > 0 {
+		names = append([]string{"INBOX"}, slices.Delete(names, i, i+1)...)
+	}
+	return names
+}
+
+// DeviceNames returns the ids of the devices that hold something, sorted.
+func (s *State) DeviceNames() []string {
+	return sortedKeys(s.Devices)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

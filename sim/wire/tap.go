@@ -1,0 +1,139 @@
+// Package wire carries a simulated world's bytes and records them.
+//
+// A Network joins clients and servers inside the process: every server
+// listens on a host:port, and a dial hands both sides the ends of an
+// in-memory pipe. A Tap re-splits each direction of a connection into
+// protocol lines (writes are not line-aligned) and records them in a
+// sim.Trace, together with the opening and closing of the connection. Live
+// mode wraps real TCP connections in the same Tap (see TapListener).
+package wire
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/mailscope/mailscope/sim"
+)
+
+// Tap records the lines of one connection in a trace. It is safe for
+// concurrent use; each direction is split independently.
+type Tap struct {
+	trace *sim.Trace    // immutable
+	conn  *sim.ConnInfo // immutable
+
+	mu     sync.Mutex
+	c2s    splitter
+	s2c    splitter
+	closed bool
+}
+
+// NewTap records that conn opened (giving it its number) and returns the
+// tap for its lines.
+func NewTap(trace *sim.Trace, conn *sim.ConnInfo) *Tap {
+	trace.NewConn(conn)
+	return &Tap{trace: trace, conn: conn}
+}
+
+// Conn returns the connection the tap records.
+func (t *Tap) Conn() *sim.ConnInfo { return t.conn }
+
+// Observe records the bytes p that crossed the connection in direction dir.
+func (t *Tap) Observe(dir sim.Dir, p []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.splitter(dir).feed(p, func(text []byte, end sim.LineEnd, size int) {
+		t.emit(dir, text, end, size)
+	})
+}
+
+// Close records any unfinished line and that the connection closed. Later
+// calls do nothing.
+func (t *Tap) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.closed = true
+	for _, dir := range []sim.Dir{sim.C2S, sim.S2C} {
+		t.splitter(dir).flush(func(text []byte, end sim.LineEnd, size int) {
+			t.emit(dir, text, end, size)
+		})
+	}
+	t.trace.Append(sim.Event{Kind: sim.KindClose, Conn: t.conn})
+}
+
+func (t *Tap) splitter(dir sim.Dir) *splitter {
+	if dir == sim.C2S {
+		return &t.c2s
+	}
+	return &t.s2c
+}
+
+func (t *Tap) emit(dir sim.Dir, text []byte, end sim.LineEnd, size int) {
+	t.trace.Append(sim.Event{
+		Kind: sim.KindLine,
+		Conn: t.conn,
+		Dir:  dir,
+		End:  end,
+		Size: int32(size),
+		Text: string(text),
+	})
+}
+
+// splitter re-splits a byte stream into lines ending in LF (CRLF or bare).
+// A line longer than sim.MaxLine is kept up to sim.MaxLine bytes and counted
+// whole.
+type splitter struct {
+	buf  []byte // the start of the current line, at most sim.MaxLine+2 bytes (room for CRLF)
+	size int    // bytes of the current line seen so far
+}
+
+// feed consumes p and calls emit for every line it completes.
+func (s *splitter) feed(p []byte, emit func(text []byte, end sim.LineEnd, size int)) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i+1]
+		}
+		s.size += len(chunk)
+		if room := sim.MaxLine + 2 - len(s.buf); room > 0 {
+			s.buf = append(s.buf, chunk[:min(room, len(chunk))]...)
+		}
+		p = p[len(chunk):]
+		if i < 0 {
+			return
+		}
+		text, end := s.buf, sim.LF
+		switch {
+		case s.size > len(s.buf):
+			end = sim.Cutoff
+		case len(text) >= 2 && text[len(text)-2] == '\r':
+			text, end = text[:len(text)-2], sim.CRLF
+		default:
+			text = text[:len(text)-1]
+		}
+		if len(text) > sim.MaxLine {
+			text, end = text[:sim.MaxLine], sim.Cutoff
+		}
+		emit(text, end, s.size)
+		s.buf, s.size = s.buf[:0], 0
+	}
+}
+
+// flush emits the unfinished line, if any.
+func (s *splitter) flush(emit func(text []byte, end sim.LineEnd, size int)) {
+	if s.size == 0 {
+		return
+	}
+	text, end := s.buf, sim.NoEOL
+	if s.size > len(s.buf) || len(text) > sim.MaxLine {
+		text, end = text[:min(len(text), sim.MaxLine)], sim.Cutoff
+	}
+	emit(text, end, s.size)
+	s.buf, s.size = s.buf[:0], 0
+}

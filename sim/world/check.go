@@ -1,0 +1,245 @@
+package world
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+
+	"github.com/mailscope/mailscope/sim"
+)
+
+// Problem is something wrong in a script or spec, at a path such as
+// "$.steps[2].do[0].imap.device" (the YAMLPath of the value at fault, which
+// a loader turns into a line and column).
+type Problem struct {
+	Path string
+	Msg  string
+}
+
+func (p Problem) Error() string { return p.Path + ": " + p.Msg }
+
+// Problems is every problem found in a script; it is an error.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+type checker struct {
+	problems Problems
+}
+
+func (c *checker) add(path, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// text checks that a text exists in every language.
+func (c *checker) text(path string, t sim.Text) {
+	for _, l := range t.Missing() {
+		c.add(path+"."+string(l), "the %s text is missing (every text needs es and en)", langName(l))
+	}
+}
+
+func langName(l sim.Lang) string {
+	if l == sim.ES {
+		return "Spanish"
+	}
+	return "English"
+}
+
+// Check validates a script without running it: its world, and that every
+// action names things that exist and asks for something possible. The error
+// is Problems.
+func Check(s *Script) error {
+	c := &checker{}
+	if s.ID == "" {
+		c.add("$.id", "the script needs an id")
+	}
+	c.text("$.title", s.Title)
+	spec := s.World
+	if spec == nil {
+		spec = DefaultSpec()
+	} else {
+		spec.check(c, "$.world")
+	}
+	if len(s.Steps) == 0 {
+		c.add("$.steps", "the script has no steps")
+	}
+	devices := make(map[string]bool)
+	for _, d := range spec.Devices {
+		devices[d.ID] = true
+	}
+	servers := make(map[string]bool)
+	for _, d := range spec.Domains {
+		servers[d.Server] = true
+	}
+	for i, st := range s.Steps {
+		p := fmt.Sprintf("$.steps[%d]", i)
+		c.text(p+".say", st.Say)
+		for j := range st.Do {
+			checkAction(c, fmt.Sprintf("%s.do[%d]", p, j), &st.Do[j], devices, servers)
+		}
+	}
+	if len(c.problems) > 0 {
+		return c.problems
+	}
+	return nil
+}
+
+func checkAction(c *checker, p string, a *Action, devices, servers map[string]bool) {
+	n := 0
+	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.Wait != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		c.add(p, "an action needs exactly one of send, relay, imap, wait (found %d)", n)
+		return
+	}
+	device := func(path, id string) {
+		if !devices[id] {
+			c.add(path, "there is no device %q", id)
+		}
+	}
+	switch {
+	case a.Send != nil:
+		s := a.Send
+		device(p+".send.device", s.Device)
+		if len(s.To) == 0 {
+			c.add(p+".send.to", "a message needs at least one recipient")
+		}
+		for i, to := range s.To {
+			if _, err := mail.ParseAddress(to); err != nil || strings.ContainsAny(to, "<> ") {
+				c.add(fmt.Sprintf("%s.send.to[%d]", p, i), "%q is not an address such as beto@otro.org", to)
+			}
+		}
+		for i, at := range s.Attach {
+			if at.Name == "" {
+				c.add(fmt.Sprintf("%s.send.attach[%d].name", p, i), "an attachment needs a file name")
+			}
+			if at.Size < 0 {
+				c.add(fmt.Sprintf("%s.send.attach[%d].size", p, i), "a size cannot be negative")
+			}
+		}
+	case a.Relay != nil:
+		if !servers[a.Relay.Server] {
+			c.add(p+".relay.server", "there is no server %q", a.Relay.Server)
+		}
+	case a.Wait != nil:
+		if a.Wait.For <= 0 {
+			c.add(p+".wait.for", "a wait needs a positive duration such as 5m")
+		}
+	case a.IMAP != nil:
+		checkIMAP(c, p+".imap", a.IMAP, device)
+	}
+}
+
+func checkIMAP(c *checker, p string, a *IMAPAction, device func(path, id string)) {
+	device(p+".device", a.Device)
+	if !slices.Contains(IMAPOps, a.Op) {
+		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(IMAPOps, ", "))
+		return
+	}
+	if _, err := a.numSet(); err != nil {
+		c.add(p, "%v", err)
+	}
+	if _, err := fetchOptions(a.Items); err != nil {
+		c.add(p+".items", "%v", err)
+	}
+	switch a.Op {
+	case "store":
+		if len(a.Add) == 0 && len(a.Remove) == 0 {
+			c.add(p, "store needs flags to add or remove")
+		}
+	case "create":
+		if a.Mailbox == "" {
+			c.add(p+".mailbox", "create needs a mailbox name")
+		}
+	case "copy", "move":
+		if a.To == "" {
+			c.add(p+".to", "%s needs a destination mailbox (to)", a.Op)
+		}
+	}
+}
+
+// check validates a spec, reporting problems under path.
+func (s *Spec) check(c *checker, path string) {
+	domains := make(map[string]bool)
+	servers := make(map[string]bool)
+	accounts := make(map[string]bool)
+	if len(s.Domains) == 0 {
+		c.add(path+".domains", "a world needs at least one domain")
+	}
+	for i, d := range s.Domains {
+		dp := fmt.Sprintf("%s.domains[%d]", path, i)
+		switch {
+		case !isHostName(d.Name):
+			c.add(dp+".name", "%q is not a domain name such as ejemplo.com", d.Name)
+		case domains[d.Name]:
+			c.add(dp+".name", "domain %s is listed twice", d.Name)
+		}
+		domains[d.Name] = true
+		if !isHostName(d.Server) {
+			c.add(dp+".server", "%q is not a host name such as mail.ejemplo.com", d.Server)
+		}
+		servers[d.Server] = true
+		for j, a := range d.Accounts {
+			ap := fmt.Sprintf("%s.accounts[%d]", dp, j)
+			addr := a.User + "@" + d.Name
+			switch {
+			case a.User == "" || strings.ContainsAny(a.User, "@ <>\"\\") || strings.ToLower(a.User) != a.User:
+				c.add(ap+".user", "%q is not a user name (lower-case letters, digits, . - _)", a.User)
+			case accounts[addr]:
+				c.add(ap+".user", "account %s is listed twice", addr)
+			}
+			if a.Password == "" {
+				c.add(ap+".password", "account %s has no password", addr)
+			}
+			accounts[addr] = true
+			for k, m := range a.Mail {
+				if _, err := mail.ParseAddress(m.From); err != nil {
+					c.add(fmt.Sprintf("%s.mail[%d].from", ap, k), "%q is not an address", m.From)
+				}
+			}
+		}
+	}
+	ids := make(map[string]bool)
+	for i, d := range s.Devices {
+		dp := fmt.Sprintf("%s.devices[%d]", path, i)
+		switch {
+		case d.ID == "" || strings.ContainsAny(d.ID, " /:@."):
+			c.add(dp+".id", "device id %q must be one word (letters, digits, -)", d.ID)
+		case ids[d.ID]:
+			c.add(dp+".id", "device %s is listed twice", d.ID)
+		case servers[d.ID]:
+			c.add(dp+".id", "device %s has the name of a server", d.ID)
+		}
+		ids[d.ID] = true
+		if !accounts[strings.ToLower(d.Account)] {
+			c.add(dp+".account", "there is no account %q", d.Account)
+		}
+		if d.Kind != Laptop && d.Kind != Phone {
+			c.add(dp+".kind", "kind %q is not %s or %s", d.Kind, Laptop, Phone)
+		}
+		if d.Reads != ReadsIMAP {
+			c.add(dp+".reads", "reads %q: the only way to read mail is %s", d.Reads, ReadsIMAP)
+		}
+		c.text(dp+".label", d.Label)
+	}
+}
+
+// Validate checks the spec; the error is Problems.
+func (s *Spec) Validate() error {
+	c := &checker{}
+	s.check(c, "$")
+	if len(c.problems) > 0 {
+		return c.problems
+	}
+	return nil
+}

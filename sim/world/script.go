@@ -1,0 +1,118 @@
+package world
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailscope/mailscope/sim"
+)
+
+// Script is a scenario: a world and the steps taken in it. Lessons are
+// scripts with more to say; scripts are data, never code.
+type Script struct {
+	ID    string   `yaml:"id" json:"id"`
+	Title sim.Text `yaml:"title" json:"title"`
+	World *Spec    `yaml:"world,omitempty" json:"world,omitempty"` // nil means DefaultSpec
+	Steps []Step   `yaml:"steps" json:"steps"`
+}
+
+// Step is one step of a script: what the narrator says and what happens.
+type Step struct {
+	Say sim.Text `yaml:"say" json:"say"`
+	Do  []Action `yaml:"do,omitempty" json:"do,omitempty"`
+}
+
+// Action is one thing that happens in a step. Exactly one field is set.
+type Action struct {
+	Send  *Send       `yaml:"send,omitempty" json:"send,omitempty"`
+	Relay *Relay      `yaml:"relay,omitempty" json:"relay,omitempty"`
+	IMAP  *IMAPAction `yaml:"imap,omitempty" json:"imap,omitempty"`
+	Wait  *Wait       `yaml:"wait,omitempty" json:"wait,omitempty"`
+}
+
+// Send makes a device compose a message and submit it (SMTP, port 587).
+type Send struct {
+	Device  string   `yaml:"device" json:"device"`
+	To      []string `yaml:"to" json:"to"`
+	Subject string   `yaml:"subject" json:"subject"`
+	Text    string   `yaml:"text,omitempty" json:"text,omitempty"`
+	Attach  []Attach `yaml:"attach,omitempty" json:"attach,omitempty"`
+}
+
+// Attach is a file attached to a message: its text, or Size bytes of
+// made-up (but always the same) content.
+type Attach struct {
+	Name string `yaml:"name" json:"name"`
+	Type string `yaml:"type,omitempty" json:"type,omitempty"`
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
+	Size int    `yaml:"size,omitempty" json:"size,omitempty"`
+}
+
+// data returns the attachment's content.
+func (a *Attach) data() []byte {
+	if a.Text != "" || a.Size == 0 {
+		return []byte(a.Text)
+	}
+	// A repeatable stream of bytes derived from the name.
+	out := make([]byte, 0, a.Size)
+	sum := sha256.Sum256([]byte(a.Name))
+	for len(out) < a.Size {
+		out = append(out, sum[:]...)
+		sum = sha256.Sum256(sum[:])
+	}
+	return out[:a.Size]
+}
+
+// Relay makes a server try to deliver everything in its outbound queue.
+type Relay struct {
+	Server string `yaml:"server" json:"server"`
+}
+
+// Wait advances the virtual clock.
+type Wait struct {
+	For Duration `yaml:"for" json:"for"`
+}
+
+// IMAPAction makes a device's IMAP agent run one command (logging in first
+// when it is not).
+type IMAPAction struct {
+	Device  string   `yaml:"device" json:"device"`
+	Op      string   `yaml:"op" json:"op"`
+	Mailbox string   `yaml:"mailbox,omitempty" json:"mailbox,omitempty"` // select, create
+	UID     string   `yaml:"uid,omitempty" json:"uid,omitempty"`         // a UID set: "1", "2:4", "1:*"
+	Seq     string   `yaml:"seq,omitempty" json:"seq,omitempty"`         // a sequence set
+	Items   []string `yaml:"items,omitempty" json:"items,omitempty"`     // fetch: envelope, flags, size, structure, header, body, peek
+	Add     []string `yaml:"add,omitempty" json:"add,omitempty"`         // store: flags to add
+	Remove  []string `yaml:"remove,omitempty" json:"remove,omitempty"`   // store: flags to remove
+	To      string   `yaml:"to,omitempty" json:"to,omitempty"`           // copy, move: the destination
+}
+
+// The IMAP operations an action can ask for.
+var IMAPOps = []string{"login", "list", "select", "fetch", "store", "create", "copy", "move", "expunge", "idle", "done", "logout"}
+
+// Duration is a time.Duration written as "90s", "5m" or "2h" in a script.
+type Duration time.Duration
+
+// UnmarshalText parses a duration such as "5m" (or "3d" for days).
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := string(b)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != days {
+			return fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+		}
+		*d = Duration(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as time.Duration does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
