@@ -1,6 +1,6 @@
 module github.com/mailscope/mailscope
 
-go 1.26.8
+go 1.24.0
 
 require (
 	fyne.io/fyne/v2 v2.8.1
@@ -47,3 +47,5 @@ require (
 	golang.org/x/text v0.22.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+replace github.com/emersion/go-imap/v2 => ./third_party/go-imap

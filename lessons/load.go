@@ -105,6 +105,15 @@ func position(f *ast.File, p string) (line, col int) {
 	for p != "" && p != "$" {
 		if yp, err := yaml.PathString(p); err == nil {
 			if n, err := yp.FilterFile(f); err == nil && n != nil {
+				// A mapping is reported at its first key, not at its colon.
+				switch m := n.(type) {
+				case *ast.MappingNode:
+					if len(m.Values) > 0 {
+						n = m.Values[0].Key
+					}
+				case *ast.MappingValueNode:
+					n = m.Key
+				}
 				if tk := n.GetToken(); tk != nil && tk.Position != nil {
 					return tk.Position.Line, tk.Position.Column
 				}

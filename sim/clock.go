@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,30 +19,30 @@ var Epoch = time.Date(2026, time.March, 2, 9, 0, 0, 0, time.FixedZone("CET", 360
 // VirtualClock is a Clock that moves only when told to. It is safe for
 // concurrent use.
 type VirtualClock struct {
-	mu  sync.Mutex
-	now time.Time
+	start   time.Time    // immutable
+	elapsed atomic.Int64 // nanoseconds since start
 }
 
 // NewVirtualClock returns a clock standing at start.
 func NewVirtualClock(start time.Time) *VirtualClock {
-	return &VirtualClock{now: start}
+	return &VirtualClock{start: start}
 }
 
 // Now returns the clock's current time.
 func (c *VirtualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+	return c.start.Add(time.Duration(c.elapsed.Load()))
 }
 
 // Advance moves the clock forward by d (never backwards).
 func (c *VirtualClock) Advance(d time.Duration) {
-	if d <= 0 {
-		return
+	if d > 0 {
+		c.elapsed.Add(int64(d))
 	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+}
+
+// advance moves the clock forward by d and returns the new time.
+func (c *VirtualClock) advance(d time.Duration) time.Time {
+	return c.start.Add(time.Duration(c.elapsed.Add(int64(d))))
 }
 
 // RealClock is the wall clock, for live mode.

@@ -78,7 +78,7 @@ func Printable(s string) string {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && n <= 1, r < 0x20 && r != '\t', r == 0x7f:
+		case r == utf8.RuneError && n <= 1, r < 0x20 && r != '\t', r >= 0x7f && r < 0xa0: // C0, DEL, C1
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 			i++
 			continue

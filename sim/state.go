@@ -11,7 +11,7 @@ import (
 type State struct {
 	Accounts map[string]*AccountState // by address
 	Queues   map[string][]QueueEntry  // by server host, oldest first
-	Devices  map[string]*DeviceState  // by device id
+	Devices  map[string]*DeviceState  // by device id; only devices that hold something
 }
 
 // AccountState is one account on a server.
@@ -107,6 +107,9 @@ func (s *State) Apply(e *Event) {
 		if m := s.mailbox(c); m != nil {
 			if i := m.Find(c.UID); i >= 0 {
 				m.Messages = slices.Delete(m.Messages, i, i+1)
+				if len(m.Messages) == 0 {
+					m.Messages = nil // as a mailbox that never held any
+				}
 			}
 		}
 	case OpQueueAdd: // a second add of the same id updates the entry
@@ -147,6 +150,9 @@ func (s *State) Apply(e *Event) {
 		if d := s.Devices[c.Host]; d != nil {
 			if i := d.Find(c.Key); i >= 0 {
 				d.Items = slices.Delete(d.Items, i, i+1)
+			}
+			if len(d.Items) == 0 {
+				delete(s.Devices, c.Host)
 			}
 		}
 	}

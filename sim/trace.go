@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,12 +16,10 @@ type Trace struct {
 	start     time.Time     // immutable: the clock's time when the trace began
 	lineDelay time.Duration // immutable: virtual time each line takes
 
-	mu         sync.Mutex
-	events     []Event
-	step       int32
-	boundaries []int // index of each step event; boundaries[i] starts step i+1
-	nextConn   int
-	watchers   map[chan struct{}]struct{}
+	mu       sync.Mutex
+	records  recordStore // the events, compactly
+	nextConn int
+	watchers []chan struct{}
 }
 
 // TraceOptions configures a Trace. The zero value uses the wall clock.
@@ -43,7 +42,6 @@ func NewTrace(opts TraceOptions) *Trace {
 		clock:     c,
 		start:     c.Now(),
 		lineDelay: opts.LineDelay,
-		watchers:  make(map[chan struct{}]struct{}),
 	}
 }
 
@@ -58,10 +56,10 @@ func (t *Trace) Start() time.Time { return t.start }
 // opened. info must not be changed afterwards.
 func (t *Trace) NewConn(info *ConnInfo) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.nextConn++
 	info.ID = t.nextConn
-	t.mu.Unlock()
-	t.Append(Event{Kind: KindOpen, Conn: info})
+	t.appendLocked(Event{Kind: KindOpen, Conn: info}, nil)
 }
 
 // BeginStep starts the next step, with its narration, and returns its number
@@ -74,29 +72,39 @@ func (t *Trace) BeginStep(say *Text) int {
 // Append stamps e with its sequence number, step and time, records it and
 // returns the recorded event.
 func (t *Trace) Append(e Event) Event {
-	if e.Kind == KindLine && t.lineDelay > 0 {
-		if vc, ok := t.clock.(*VirtualClock); ok {
-			vc.Advance(t.lineDelay)
-		}
-	}
-	now := t.clock.Now()
+	return t.append(e, nil)
+}
 
+// AppendLine records a line event (e.Kind must be KindLine) whose Text is
+// text. The trace keeps its own copy of text.
+func (t *Trace) AppendLine(e Event, text []byte) Event {
+	return t.append(e, text)
+}
+
+func (t *Trace) append(e Event, text []byte) Event {
 	t.mu.Lock()
-	if e.Kind == KindStep {
-		t.step++
-		t.boundaries = append(t.boundaries, len(t.events))
+	defer t.mu.Unlock()
+	return t.appendLocked(e, text)
+}
+
+// appendLocked stamps and records e. The clock is read under the lock, so
+// that times never decrease along the trace.
+func (t *Trace) appendLocked(e Event, text []byte) Event {
+	var now time.Time
+	if vc, ok := t.clock.(*VirtualClock); ok && e.Kind == KindLine && t.lineDelay > 0 {
+		now = vc.advance(t.lineDelay)
+	} else {
+		now = t.clock.Now()
 	}
-	e.Seq = int32(len(t.events))
-	e.Step = t.step
+
 	e.T = now.Sub(t.start)
-	t.events = append(t.events, e)
-	for ch := range t.watchers {
+	e = t.records.add(e, text)
+	for _, ch := range t.watchers {
 		select {
 		case ch <- struct{}{}:
 		default: // already signalled; the reader will catch up
 		}
 	}
-	t.mu.Unlock()
 	return e
 }
 
@@ -104,31 +112,52 @@ func (t *Trace) Append(e Event) Event {
 func (t *Trace) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.events)
+	return t.records.n
 }
 
-// Events returns the events recorded so far. The slice is shared and must
-// not be modified; it never changes, even as the trace grows.
+// At returns event i (0 ≤ i < Len()).
+func (t *Trace) At(i int) Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.records.event(i)
+}
+
+// Events returns a copy of the events recorded so far.
 func (t *Trace) Events() []Event {
 	return t.Since(0)
 }
 
-// Since returns the events from index i on (see Events).
+// Since returns a copy of the events from index i on.
 func (t *Trace) Since(i int) []Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if i >= len(t.events) {
+	return t.sliceLocked(i, t.records.n)
+}
+
+// Slice returns a copy of events [from, to) (clamped to what exists).
+func (t *Trace) Slice(from, to int) []Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sliceLocked(from, min(to, t.records.n))
+}
+
+func (t *Trace) sliceLocked(from, to int) []Event {
+	from = max(from, 0)
+	if from >= to {
 		return nil
 	}
-	n := len(t.events)
-	return t.events[i:n:n]
+	out := make([]Event, to-from)
+	for i := range out {
+		out[i] = t.records.event(from + i)
+	}
+	return out
 }
 
 // Steps returns the number of steps begun so far.
 func (t *Trace) Steps() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return int(t.step)
+	return len(t.records.boundaries)
 }
 
 // Boundary returns the index of the event that begins step n (n ≥ 1), or the
@@ -139,10 +168,10 @@ func (t *Trace) Boundary(n int) int {
 	switch {
 	case n <= 0:
 		return 0
-	case n > len(t.boundaries):
-		return len(t.events)
+	case n > len(t.records.boundaries):
+		return t.records.n
 	}
-	return t.boundaries[n-1]
+	return t.records.boundaries[n-1]
 }
 
 // StateAt returns the state of every store, queue and device just before
@@ -150,7 +179,7 @@ func (t *Trace) Boundary(n int) int {
 // the state after everything recorded so far.
 func (t *Trace) StateAt(n int) *State {
 	s := NewState()
-	for _, e := range t.Events()[:t.Boundary(n)] {
+	for _, e := range t.Slice(0, t.Boundary(n)) {
 		s.Apply(&e)
 	}
 	return s
@@ -162,11 +191,11 @@ func (t *Trace) StateAt(n int) *State {
 func (t *Trace) Watch() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	t.mu.Lock()
-	t.watchers[ch] = struct{}{}
+	t.watchers = append(t.watchers, ch)
 	t.mu.Unlock()
 	return ch, func() {
 		t.mu.Lock()
-		delete(t.watchers, ch)
+		t.watchers = slices.DeleteFunc(t.watchers, func(c chan struct{}) bool { return c == ch })
 		t.mu.Unlock()
 	}
 }

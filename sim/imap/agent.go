@@ -83,6 +83,9 @@ func (a *Agent) Select(mailbox string) (*imap.SelectData, error) {
 	}
 	data, err := a.c.Select(mailbox, nil).Wait()
 	if err != nil {
+		// A failed SELECT leaves no mailbox selected, even the one that was
+		// (RFC 9051 section 6.3.2).
+		a.mailbox = ""
 		return nil, err
 	}
 	a.mailbox = mailbox

@@ -155,18 +155,39 @@ func toMail(l []Address) []*mail.Address {
 }
 
 // addTextFields adds the fields of a UTF-8 text/plain body: 7bit when it is
-// plain ASCII, quoted-printable otherwise.
+// plain ASCII in lines RFC 5322 allows, quoted-printable otherwise.
 func addTextFields(h *textproto.Header, text string) {
 	addField(h, "Content-Type", "text/plain; charset=utf-8")
 	cte := "7bit"
-	if !isASCII(text) {
+	if !isASCII(text) || hasLongLine(text) {
 		cte = "quoted-printable"
 	}
 	addField(h, "Content-Transfer-Encoding", cte)
 }
 
+// maxLine is the longest line RFC 5322 (section 2.1.1) allows, CRLF aside.
+const maxLine = 998
+
+// hasLongLine reports whether text has a line longer than maxLine.
+func hasLongLine(text string) bool {
+	n := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\r' || text[i] == '\n' {
+			n = 0
+			continue
+		}
+		if n++; n > maxLine {
+			return true
+		}
+	}
+	return false
+}
+
+// toCRLF turns every line break of a text (CRLF, LF or a lone CR) into CRLF.
+var toCRLF = strings.NewReplacer("\r\n", "\r\n", "\r", "\r\n", "\n", "\r\n")
+
 func writeClose(w io.WriteCloser, text string) error {
-	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", "\r\n")
+	text = toCRLF.Replace(text)
 	if text != "" && !strings.HasSuffix(text, "\r\n") {
 		text += "\r\n"
 	}
@@ -180,17 +201,29 @@ func writeClose(w io.WriteCloser, text string) error {
 }
 
 // addField appends a field, folded at spaces to lines of at most 78
-// characters where possible (RFC 5322 section 2.1.1).
+// characters where possible (RFC 5322 section 2.1.1). A word too long for
+// that gets a line of its own.
 func addField(h *textproto.Header, k, v string) {
 	line := k + ": " + v
 	var b strings.Builder
+	// A fold must leave more than blanks before it: never right after the
+	// colon, nor among the blanks a continuation line begins with.
+	lead := len(k) + 1
 	for len(line) > 78 {
 		i := strings.LastIndexByte(line[:78], ' ')
-		if i <= len(k)+1 {
-			break
+		if i <= lead {
+			// No space to fold at within 78 characters: fold at the
+			// first one after the long word.
+			from := max(78, lead+1)
+			j := strings.IndexByte(line[from:], ' ')
+			if j < 0 {
+				break
+			}
+			i = from + j
 		}
 		b.WriteString(line[:i] + "\r\n")
 		line = line[i:]
+		lead = len(line) - len(strings.TrimLeft(line, " ")) - 1
 	}
 	b.WriteString(line + "\r\n")
 	h.AddRaw([]byte(b.String()))

@@ -86,6 +86,11 @@ func (r *Relay) deliverDomain(it *Item, domain string, rcpts []string) []Outcome
 		return out
 	}
 	mxs, err := r.LookupMX(domain)
+	if err == nil && len(mxs) == 0 {
+		// Without this, the loop below tries nothing and the recipients
+		// would count as delivered.
+		err = errors.New("no exchanger")
+	}
 	if err != nil {
 		return fail("", fmt.Errorf("MX lookup for %s: %w", domain, err), true)
 	}

@@ -116,16 +116,6 @@ func (b *backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	return s, nil
 }
 
-// local returns the host that keeps domain's mail if this server accepts
-// mail for it, or nil.
-func (cfg *Config) local(domain string) *Host {
-	h := cfg.Hosts(domain)
-	if h == nil || cfg.Host != nil && h != cfg.Host {
-		return nil
-	}
-	return h
-}
-
 // Reply errors, worded as common servers word them.
 var (
 	errAuthRequired = &gosmtp.SMTPError{Code: 530, EnhancedCode: gosmtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}

@@ -38,12 +38,38 @@ func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
 	return nil
 }
 
+// home returns the host that handles this session's message: the server
+// itself, or on a front door the host of the authenticated author (nil
+// before authentication on an MX front door, which stands for every host).
+func (s *session) home() *Host {
+	if s.cfg.Host != nil {
+		return s.cfg.Host
+	}
+	if s.user != nil {
+		return s.cfg.Hosts(domainOf(s.user.Address()))
+	}
+	return nil
+}
+
+// local returns the host that keeps domain's mail if this session delivers
+// it without relaying, or nil.
+func (s *session) local(domain string) *Host {
+	h := s.cfg.Hosts(domain)
+	if h == nil {
+		return nil
+	}
+	if home := s.home(); home != nil && h != home {
+		return nil
+	}
+	return h
+}
+
 func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	domain := domainOf(to)
 	if domain == "" {
 		return errBadAddress
 	}
-	if h := s.cfg.local(domain); h != nil {
+	if h := s.local(domain); h != nil {
 		a := s.cfg.Store.Account(to)
 		if a == nil || a.Host() != h.Name {
 			return errUnknownUser(to)
@@ -61,15 +87,11 @@ func (s *session) Data(r io.Reader) error {
 		return err // go-smtp turns a too-large message into 552 5.3.4
 	}
 	// The host that handles the message: this server, or for a front door
-	// the one that keeps the author's (submission) or the recipients'
-	// (MX) mail.
-	h := s.cfg.Host
+	// the one that keeps the author's (submission) or the first
+	// recipient's (MX) mail.
+	h := s.home()
 	if h == nil {
-		if s.user != nil {
-			h = s.cfg.Hosts(domainOf(s.user.Address()))
-		} else {
-			h = s.cfg.Hosts(domainOf(s.rcpts[0]))
-		}
+		h = s.cfg.Hosts(domainOf(s.rcpts[0]))
 	}
 	if h == nil {
 		return errors.New("no host for this message")
@@ -82,7 +104,7 @@ func (s *session) Data(r io.Reader) error {
 
 	var remote []string
 	for _, rcpt := range s.rcpts {
-		if s.cfg.local(domainOf(rcpt)) == nil {
+		if s.local(domainOf(rcpt)) == nil {
 			remote = append(remote, rcpt)
 			continue
 		}
@@ -109,6 +131,9 @@ func (s *session) completeSubmission(raw []byte, h *Host, id string) []byte {
 	}
 	has := func(field string) bool {
 		for _, line := range strings.Split(string(head), "\r\n") {
+			if strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+				continue // the continuation of a folded field
+			}
 			if k, _, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), field) {
 				return true
 			}

@@ -63,7 +63,7 @@ func (m *Mailbox) setFlagsLocked(seq uint32, msg *Message, flags []imap.Flag, so
 	}
 	msg.flags = flags
 	m.tracker.QueueMessageFlags(seq, msg.uid, slices.Clone(flags), source)
-	m.acct.st.publish(&sim.Change{
+	m.publishLocked(&sim.Change{
 		Op: sim.OpFlags, Host: m.acct.host, Account: m.acct.address, Mailbox: m.name,
 		UIDValidity: m.uidValidity, UID: uint32(msg.uid), Flags: flagStrings(flags),
 	})
@@ -86,12 +86,21 @@ func (m *Mailbox) expungeLocked(remove func(*Message) bool) []uint32 {
 		m.msgs = slices.Delete(m.msgs, i, i+1)
 		m.tracker.QueueExpunge(seq)
 		seqs = append(seqs, seq)
-		m.acct.st.publish(&sim.Change{
+		m.publishLocked(&sim.Change{
 			Op: sim.OpExpunge, Host: m.acct.host, Account: m.acct.address, Mailbox: m.name,
 			UIDValidity: m.uidValidity, UID: uint32(msg.uid),
 		})
 	}
 	return seqs
+}
+
+// publishLocked publishes a change of the mailbox's messages, unless the
+// mailbox was deleted (while a session still has it selected): its name may
+// belong to another mailbox by now.
+func (m *Mailbox) publishLocked(c *sim.Change) {
+	if !m.deleted {
+		m.acct.st.publish(c)
+	}
 }
 
 // ExpungeUIDs removes the given messages from the mailbox at once, as a

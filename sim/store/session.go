@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -45,13 +46,18 @@ var (
 )
 
 // mailboxName returns the canonical form of a mailbox name: INBOX in any
-// case is INBOX, and a trailing delimiter is dropped.
+// case is INBOX, also as the first level of a longer name (so that
+// "inbox/x" is below INBOX), and a trailing delimiter is dropped.
 func mailboxName(name string) string {
 	name = strings.TrimRight(name, string(Delim))
-	if strings.EqualFold(name, Inbox) {
-		return Inbox
+	first, rest, below := strings.Cut(name, string(Delim))
+	if !strings.EqualFold(first, Inbox) {
+		return name
 	}
-	return name
+	if below {
+		return Inbox + string(Delim) + rest
+	}
+	return Inbox
 }
 
 // Close ends the session.
@@ -156,27 +162,45 @@ func (s *Session) Delete(name string) error {
 	return nil
 }
 
-// Rename renames a mailbox. Renaming INBOX (which RFC 9051 gives special
-// rules) is refused.
+// Rename renames a mailbox, and the mailboxes below it with it (RFC 9051
+// section 6.3.6). Renaming INBOX (which RFC 9051 gives special rules) is
+// refused, and so is renaming a mailbox to a name below itself.
 func (s *Session) Rename(oldName, newName string, _ *imap.RenameOptions) error {
 	oldName, newName = mailboxName(oldName), mailboxName(newName)
-	if oldName == Inbox {
+	switch {
+	case oldName == Inbox:
 		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "This server does not rename INBOX"}
+	case newName == "":
+		return &imap.Error{Type: imap.StatusResponseTypeBad, Text: "Empty mailbox name"}
+	case strings.HasPrefix(newName, oldName+string(Delim)):
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeCannot, Text: "A mailbox cannot be moved below itself"}
 	}
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := s.acct.mailboxes[oldName]
-	if m == nil {
+	if s.acct.mailboxes[oldName] == nil {
 		return errNoMailbox
 	}
-	if s.acct.mailboxes[newName] != nil {
-		return errExists
+	names := []string{oldName}
+	for n := range s.acct.mailboxes {
+		if strings.HasPrefix(n, oldName+string(Delim)) {
+			names = append(names, n)
+		}
 	}
-	delete(s.acct.mailboxes, oldName)
-	m.name = newName
-	s.acct.mailboxes[newName] = m
-	st.publish(&sim.Change{Op: sim.OpMailboxRename, Host: s.acct.host, Account: s.acct.address, Mailbox: oldName, NewName: newName})
+	slices.Sort(names[1:])
+	for _, n := range names {
+		if s.acct.mailboxes[newName+strings.TrimPrefix(n, oldName)] != nil {
+			return errExists
+		}
+	}
+	for _, n := range names {
+		to := newName + strings.TrimPrefix(n, oldName)
+		m := s.acct.mailboxes[n]
+		delete(s.acct.mailboxes, n)
+		m.name = to
+		s.acct.mailboxes[to] = m
+		st.publish(&sim.Change{Op: sim.OpMailboxRename, Host: s.acct.host, Account: s.acct.address, Mailbox: n, NewName: to})
+	}
 	return nil
 }
 
@@ -302,6 +326,7 @@ func (s *Session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 	}
 	wt := &watcher{req: make(chan chan struct{}), quit: make(chan struct{})}
 	m.watchers = append(m.watchers, wt)
+	st.idling.Broadcast()
 	st.mu.Unlock()
 
 	defer func() {
@@ -312,6 +337,7 @@ func (s *Session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
 				break
 			}
 		}
+		st.idling.Broadcast()
 		st.mu.Unlock()
 		close(wt.quit)
 	}()
@@ -519,9 +545,10 @@ func (s *Session) staticNumSetLocked(numSet imap.NumSet) imap.NumSet {
 	if imap.IsSearchRes(numSet) {
 		return s.searchRes
 	}
+	lastSeq, lastUID := s.lastKnownLocked()
 	switch set := numSet.(type) {
 	case imap.SeqSet:
-		max := uint32(len(s.mbox.msgs))
+		max := lastSeq
 		out := make(imap.SeqSet, len(set))
 		for i, r := range set {
 			out[i] = r
@@ -529,7 +556,7 @@ func (s *Session) staticNumSetLocked(numSet imap.NumSet) imap.NumSet {
 		}
 		return out
 	case imap.UIDSet:
-		max := uint32(s.mbox.uidNext) - 1
+		max := uint32(lastUID)
 		out := make(imap.UIDSet, len(set))
 		for i, r := range set {
 			out[i] = r
@@ -538,6 +565,19 @@ func (s *Session) staticNumSetLocked(numSet imap.NumSet) imap.NumSet {
 		return out
 	}
 	return numSet
+}
+
+// lastKnownLocked returns the sequence number (in the client's view) and the
+// UID of the last message the client knows of, which is what "*" stands for
+// (RFC 9051 section 6.4.8). A message whose expunge the client has not been
+// told of yet cannot be found; the last one that remains stands for it.
+func (s *Session) lastKnownLocked() (uint32, imap.UID) {
+	for i := len(s.mbox.msgs) - 1; i >= 0; i-- {
+		if seq := s.view.EncodeSeqNum(uint32(i) + 1); seq != 0 {
+			return seq, s.mbox.msgs[i].uid
+		}
+	}
+	return 0, 0
 }
 
 func staticRange(start, stop *uint32, max uint32) {

@@ -41,6 +41,7 @@ type Store struct {
 	publish func(*sim.Change) // immutable; called with mu held
 
 	mu          sync.Mutex
+	idling      *sync.Cond          // on mu; signalled when a session starts or stops idling
 	accounts    map[string]*Account // by lower-case address
 	uidValidity uint32              // the last UIDVALIDITY given out
 }
@@ -58,6 +59,7 @@ type Options struct {
 // New returns an empty store.
 func New(opts Options) *Store {
 	s := &Store{clock: opts.Clock, publish: opts.Publish, accounts: make(map[string]*Account)}
+	s.idling = sync.NewCond(&s.mu)
 	if s.clock == nil {
 		s.clock = sim.RealClock{}
 	}
@@ -193,6 +195,46 @@ func (s *Store) Deliver(address, mailbox string, raw []byte, flags []imap.Flag) 
 	s.mu.Unlock()
 	push(watchers)
 	return msg.uid, nil
+}
+
+// Idlers returns how many IMAP sessions idle on the account's mailbox.
+func (s *Store) Idlers(address, mailbox string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.idlersLocked(address, mailbox)
+}
+
+func (s *Store) idlersLocked(address, mailbox string) int {
+	if a := s.accounts[strings.ToLower(address)]; a != nil {
+		if m := a.mailboxes[mailboxName(mailbox)]; m != nil {
+			return len(m.watchers)
+		}
+	}
+	return 0
+}
+
+// WaitIdlers waits until at least n IMAP sessions idle on the account's
+// mailbox, or timeout passes, and reports whether they do. A client is told
+// "+ idling" a moment before its session starts to watch the mailbox; a
+// scripted world waits for that moment, so that the next change is pushed
+// to the client before it is acknowledged, as every later one is.
+func (s *Store) WaitIdlers(address, mailbox string, n int, timeout time.Duration) bool {
+	stop := time.AfterFunc(timeout, func() {
+		s.mu.Lock()
+		s.idling.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop.Stop()
+	deadline := time.Now().Add(timeout)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.idlersLocked(address, mailbox) < n {
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		s.idling.Wait()
+	}
+	return true
 }
 
 // Snapshot returns the store's current contents in the same form as a state

@@ -74,14 +74,13 @@ func (t *Tap) splitter(dir sim.Dir) *splitter {
 }
 
 func (t *Tap) emit(dir sim.Dir, text []byte, end sim.LineEnd, size int) {
-	t.trace.Append(sim.Event{
+	t.trace.AppendLine(sim.Event{
 		Kind: sim.KindLine,
 		Conn: t.conn,
 		Dir:  dir,
 		End:  end,
 		Size: int32(size),
-		Text: string(text),
-	})
+	}, text)
 }
 
 // splitter re-splits a byte stream into lines ending in LF (CRLF or bare).

@@ -184,7 +184,14 @@ func (d *Device) doIMAP(a *IMAPAction) error {
 		})
 		return nil
 	case "idle":
-		return ag.Idle()
+		before := d.w.Store.Idlers(d.Account(), ag.Selected())
+		if err := ag.Idle(); err != nil {
+			return err
+		}
+		if ag.Selected() != "" {
+			d.w.Store.WaitIdlers(d.Account(), ag.Selected(), before+1, settleTimeout)
+		}
+		return nil
 	case "done":
 		return ag.Done()
 	case "logout":
