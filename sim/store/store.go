@@ -80,6 +80,7 @@ type Account struct {
 	password string // immutable
 
 	mailboxes map[string]*Mailbox // guarded by st.mu
+	maildrop  bool                // guarded by st.mu: a POP3 session holds the maildrop lock
 }
 
 // Address returns the account's address, such as "beto@otro.org".
