@@ -26,6 +26,7 @@ func cmdServe(args []string, lang sim.Lang) int {
 	fs.StringVar(&opts.SMTP, "smtp", "127.0.0.1:2525", "")
 	fs.StringVar(&opts.Submission, "submission", "127.0.0.1:2587", "")
 	fs.StringVar(&opts.IMAP, "imap", "127.0.0.1:1143", "")
+	fs.StringVar(&opts.POP3, "pop3", "127.0.0.1:1110", "")
 	fs.BoolVar(&opts.Public, "public", false, "")
 	tracePath := fs.String("trace", "", "")
 	langFlag := fs.String("lang", "", "")

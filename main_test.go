@@ -151,16 +151,16 @@ func TestUsageErrors(t *testing.T) {
 
 // server is a running "mailscope serve".
 type server struct {
-	cmd                    *exec.Cmd
-	smtp, submission, imap string
-	trace                  string
-	out                    *bytes.Buffer
+	cmd                          *exec.Cmd
+	smtp, submission, imap, pop3 string
+	trace                        string
+	out                          *bytes.Buffer
 }
 
 func startServe(t *testing.T) *server {
 	t.Helper()
-	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), trace: filepath.Join(t.TempDir(), "trace.jsonl"), out: &bytes.Buffer{}}
-	s.cmd = command(t, "serve", "--smtp", s.smtp, "--submission", s.submission, "--imap", s.imap,
+	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), pop3: freeAddr(t), trace: filepath.Join(t.TempDir(), "trace.jsonl"), out: &bytes.Buffer{}}
+	s.cmd = command(t, "serve", "--smtp", s.smtp, "--submission", s.submission, "--imap", s.imap, "--pop3", s.pop3,
 		"--user", "carla@ejemplo.com:limon", "--trace", s.trace)
 	pr, pw, err := os.Pipe()
 	if err != nil {

@@ -83,6 +83,12 @@ func (w *World) Do(a *Action) error {
 			return err
 		}
 		return failure(d.Spec.ID, d.doIMAP(a.IMAP))
+	case a.POP3 != nil:
+		d, err := w.device(a.POP3.Device)
+		if err != nil {
+			return err
+		}
+		return d.doPOP3(a.POP3)
 	case a.Wait != nil:
 		vc, ok := w.Clock.(*sim.VirtualClock)
 		if !ok {

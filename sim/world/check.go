@@ -70,9 +70,9 @@ func Check(s *Script) error {
 	if len(s.Steps) == 0 {
 		c.add("$.steps", "the script has no steps")
 	}
-	devices := make(map[string]bool)
+	devices := make(map[string]string) // id -> how it reads mail
 	for _, d := range spec.Devices {
-		devices[d.ID] = true
+		devices[d.ID] = d.Reads
 	}
 	servers := make(map[string]bool)
 	for _, d := range spec.Domains {
@@ -91,19 +91,19 @@ func Check(s *Script) error {
 	return nil
 }
 
-func checkAction(c *checker, p string, a *Action, devices, servers map[string]bool) {
+func checkAction(c *checker, p string, a *Action, devices map[string]string, servers map[string]bool) {
 	n := 0
-	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.Wait != nil} {
+	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.POP3 != nil, a.Wait != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		c.add(p, "an action needs exactly one of send, relay, imap, wait (found %d)", n)
+		c.add(p, "an action needs exactly one of send, relay, imap, pop3, wait (found %d)", n)
 		return
 	}
 	device := func(path, id string) {
-		if !devices[id] {
+		if _, ok := devices[id]; !ok {
 			c.add(path, "there is no device %q", id)
 		}
 	}
@@ -137,6 +137,20 @@ func checkAction(c *checker, p string, a *Action, devices, servers map[string]bo
 		}
 	case a.IMAP != nil:
 		checkIMAP(c, p+".imap", a.IMAP, device)
+	case a.POP3 != nil:
+		checkPOP3(c, p+".pop3", a.POP3, devices)
+	}
+}
+
+func checkPOP3(c *checker, p string, a *POP3Action, devices map[string]string) {
+	switch reads, ok := devices[a.Device]; {
+	case !ok:
+		c.add(p+".device", "there is no device %q", a.Device)
+	case reads != ReadsPOP3 && reads != ReadsPOP3Keep:
+		c.add(p+".device", "device %s reads mail with %s; a pop3 action needs a device that reads with %s or %s", a.Device, reads, ReadsPOP3, ReadsPOP3Keep)
+	}
+	if !slices.Contains(POP3Ops, a.Op) {
+		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(POP3Ops, ", "))
 	}
 }
 
@@ -227,8 +241,14 @@ func (s *Spec) check(c *checker, path string) {
 		if d.Kind != Laptop && d.Kind != Phone {
 			c.add(dp+".kind", "kind %q is not %s or %s", d.Kind, Laptop, Phone)
 		}
-		if d.Reads != ReadsIMAP {
-			c.add(dp+".reads", "reads %q: the only way to read mail is %s", d.Reads, ReadsIMAP)
+		if d.Reads != ReadsIMAP && d.Reads != ReadsPOP3 && d.Reads != ReadsPOP3Keep {
+			c.add(dp+".reads", "reads %q is not %s, %s or %s", d.Reads, ReadsIMAP, ReadsPOP3, ReadsPOP3Keep)
+		}
+		switch {
+		case d.KeepDays < 0:
+			c.add(dp+".keep_days", "keep_days cannot be negative")
+		case d.KeepDays > 0 && d.Reads != ReadsPOP3Keep:
+			c.add(dp+".keep_days", "keep_days needs reads: %s (a copy left on the server)", ReadsPOP3Keep)
 		}
 		c.text(dp+".label", d.Label)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mailscope/mailscope/sim"
 	simimap "github.com/mailscope/mailscope/sim/imap"
 	"github.com/mailscope/mailscope/sim/message"
+	"github.com/mailscope/mailscope/sim/pop3"
 	"github.com/mailscope/mailscope/sim/smtp"
 )
 
@@ -28,6 +29,7 @@ type Device struct {
 	password string         // immutable
 	server   string         // immutable: the server of its account
 	imap     *simimap.Agent // used by one action at a time
+	pop3     *pop3.Agent    // nil unless the device reads with POP3; used by one action at a time
 
 	mu    sync.Mutex
 	items []sim.DeviceItem // the local copy, in the order saved
@@ -45,6 +47,7 @@ func (d *Device) init() {
 	d.imap = simimap.NewAgent(func() (net.Conn, error) {
 		return d.w.Net.Dial(d.Spec.ID, d.server, PortIMAP)
 	}, addr, d.password)
+	d.initPOP3()
 }
 
 // Account returns the address of the device's account.

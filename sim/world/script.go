@@ -29,6 +29,7 @@ type Action struct {
 	Send  *Send       `yaml:"send,omitempty" json:"send,omitempty"`
 	Relay *Relay      `yaml:"relay,omitempty" json:"relay,omitempty"`
 	IMAP  *IMAPAction `yaml:"imap,omitempty" json:"imap,omitempty"`
+	POP3  *POP3Action `yaml:"pop3,omitempty" json:"pop3,omitempty"`
 	Wait  *Wait       `yaml:"wait,omitempty" json:"wait,omitempty"`
 }
 
@@ -91,6 +92,20 @@ type IMAPAction struct {
 
 // The IMAP operations an action can ask for.
 var IMAPOps = []string{"login", "list", "select", "fetch", "store", "create", "copy", "move", "expunge", "idle", "done", "logout"}
+
+// POP3Action makes a device that reads mail with POP3 run one session.
+type POP3Action struct {
+	Device string `yaml:"device" json:"device"`
+	// Op is "check" (download what is new, and delete it from the server
+	// unless the device leaves a copy there), "preview" (fetch only the
+	// headers of what is new, TOP n 0, deleting nothing) or "drop" (as
+	// check with deletion, but the connection drops before QUIT, so the
+	// server deletes nothing).
+	Op string `yaml:"op" json:"op"`
+}
+
+// The POP3 operations an action can ask for.
+var POP3Ops = []string{"check", "preview", "drop"}
 
 // Duration is a time.Duration written as "90s", "5m" or "2h" in a script.
 type Duration time.Duration

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mailscope/mailscope/sim"
 	simimap "github.com/mailscope/mailscope/sim/imap"
+	"github.com/mailscope/mailscope/sim/pop3"
 	"github.com/mailscope/mailscope/sim/smtp"
 	"github.com/mailscope/mailscope/sim/wire"
 )
@@ -17,13 +18,14 @@ type ServeOptions struct {
 	SMTP       string // the exchangers' port 25
 	Submission string // the submission port 587
 	IMAP       string // IMAP port 143
+	POP3       string // POP3 port 110
 	// Public allows addresses other than loopback ones.
 	Public bool
 }
 
 // Listening is a service offered on a real address.
 type Listening struct {
-	Service string // "smtp", "submission" or "imap"
+	Service string // "smtp", "submission", "imap" or "pop3"
 	Port    int    // its port in the world
 	Addr    net.Addr
 }
@@ -32,9 +34,9 @@ type Listening struct {
 // trace as live connections. Each real listener is a front door for every
 // server of the world: a message goes to the server that keeps its
 // recipient's domain (SMTP) or its author's (submission), and any account
-// may log in with IMAP. Messages queued for relay are relayed at once, over
-// the simulated network. Serve listens only on loopback addresses unless
-// opts.Public is set. The listeners close with the world.
+// may log in with IMAP or POP3. Messages queued for relay are relayed at
+// once, over the simulated network. Serve listens only on loopback
+// addresses unless opts.Public is set. The listeners close with the world.
 func (w *World) Serve(opts ServeOptions) ([]Listening, error) {
 	queued := func(h *smtp.Host) {
 		if srv := w.Server(h.Name); srv != nil {
@@ -60,6 +62,11 @@ func (w *World) Serve(opts ServeOptions) ([]Listening, error) {
 		w.addCloser(s)
 		return s.Serve
 	}
+	pop3Server := func() func(net.Listener) error {
+		s := pop3.NewServer(pop3.Config{Store: w.Store, Clock: w.Clock, Logger: w.logger})
+		w.addCloser(s)
+		return s.Serve
+	}
 	type service struct {
 		name   string
 		addr   string
@@ -76,6 +83,7 @@ func (w *World) Serve(opts ServeOptions) ([]Listening, error) {
 		{"smtp", opts.SMTP, PortSMTP, sim.SMTP, smtpServer(smtp.RoleMX)},
 		{"submission", opts.Submission, PortSubmission, sim.SMTP, smtpServer(smtp.RoleSubmission)},
 		{"imap", opts.IMAP, PortIMAP, sim.IMAP, imapServer},
+		{"pop3", opts.POP3, PortPOP3, sim.POP3, pop3Server},
 	} {
 		if s.addr == "" {
 			continue

@@ -53,10 +53,15 @@ type DeviceSpec struct {
 	Label   sim.Text `yaml:"label" json:"label"`
 	Kind    string   `yaml:"kind" json:"kind"`       // "laptop" or "phone"
 	Account string   `yaml:"account" json:"account"` // "beto@otro.org"
-	// Reads says how the device reads mail: "imap" (the only way until
-	// POP3 lands).
+	// Reads says how the device reads mail: "imap" (the mail stays on the
+	// server), "pop3" (POP3, download and delete) or "pop3-keep" (POP3,
+	// leaving a copy on the server).
 	Reads string `yaml:"reads" json:"reads"`
-	IP    string `yaml:"ip,omitempty" json:"ip,omitempty"`
+	// KeepDays, with "pop3-keep", deletes a message from the server this
+	// many days (on the world's clock) after the device downloaded it;
+	// zero keeps it for ever.
+	KeepDays int    `yaml:"keep_days,omitempty" json:"keep_days,omitempty"`
+	IP       string `yaml:"ip,omitempty" json:"ip,omitempty"`
 }
 
 // Device kinds.
@@ -67,7 +72,9 @@ const (
 
 // Ways a device reads mail.
 const (
-	ReadsIMAP = "imap"
+	ReadsIMAP     = "imap"
+	ReadsPOP3     = "pop3"
+	ReadsPOP3Keep = "pop3-keep"
 )
 
 // DefaultSpec returns the world every lesson starts from unless it says

@@ -19,6 +19,7 @@ import (
 	"github.com/mailscope/mailscope/sim"
 	simimap "github.com/mailscope/mailscope/sim/imap"
 	"github.com/mailscope/mailscope/sim/message"
+	"github.com/mailscope/mailscope/sim/pop3"
 	"github.com/mailscope/mailscope/sim/smtp"
 	"github.com/mailscope/mailscope/sim/store"
 	"github.com/mailscope/mailscope/sim/wire"
@@ -29,6 +30,7 @@ const (
 	PortSMTP       = 25
 	PortSubmission = 587
 	PortIMAP       = 143
+	PortPOP3       = 110
 )
 
 // settleTimeout bounds how long the world waits to be quiet after an
@@ -188,6 +190,7 @@ func (w *World) start(srv *Server) error {
 		{PortSMTP, sim.SMTP, w.smtpServer(srv.Host, smtp.RoleMX).Serve},
 		{PortSubmission, sim.SMTP, w.smtpServer(srv.Host, smtp.RoleSubmission).Serve},
 		{PortIMAP, sim.IMAP, w.imapServer(srv.Name).Serve},
+		{PortPOP3, sim.POP3, w.pop3Server(srv.Name).Serve},
 	} {
 		l, err := w.Net.Listen(srv.Name, p.port, p.proto)
 		if err != nil {
@@ -215,6 +218,12 @@ func (w *World) smtpServer(h *smtp.Host, role smtp.Role) *gosmtp.Server {
 
 func (w *World) imapServer(host string) *imapserver.Server {
 	s := simimap.NewServer(simimap.Config{Store: w.Store, Host: host, Logger: w.logger})
+	w.addCloser(s)
+	return s
+}
+
+func (w *World) pop3Server(host string) *pop3.Server {
+	s := pop3.NewServer(pop3.Config{Store: w.Store, Host: host, Clock: w.Clock, Logger: w.logger})
 	w.addCloser(s)
 	return s
 }
