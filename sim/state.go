@@ -45,6 +45,8 @@ type QueueEntry struct {
 type DeviceState struct {
 	ID    string
 	Items []DeviceItem // in the order they were saved
+
+	index map[string]int // key -> position in Items, built when first needed
 }
 
 // DeviceItem is a device's copy of one message.
@@ -138,6 +140,7 @@ func (s *State) Apply(e *Event) {
 		if i := d.Find(c.Key); i >= 0 {
 			d.Items[i] = item
 		} else {
+			d.index[c.Key] = len(d.Items)
 			d.Items = append(d.Items, item)
 		}
 	case OpDeviceFlags:
@@ -150,6 +153,7 @@ func (s *State) Apply(e *Event) {
 		if d := s.Devices[c.Host]; d != nil {
 			if i := d.Find(c.Key); i >= 0 {
 				d.Items = slices.Delete(d.Items, i, i+1)
+				d.index = nil // positions moved; rebuilt when next needed
 			}
 			if len(d.Items) == 0 {
 				delete(s.Devices, c.Host)
@@ -184,7 +188,16 @@ func (m *MailboxState) Find(uid uint32) int {
 
 // Find returns the index of the item with the given key, or -1.
 func (d *DeviceState) Find(key string) int {
-	return slices.IndexFunc(d.Items, func(it DeviceItem) bool { return it.Key == key })
+	if d.index == nil {
+		d.index = make(map[string]int, len(d.Items))
+		for i, it := range d.Items {
+			d.index[it.Key] = i
+		}
+	}
+	if i, ok := d.index[key]; ok {
+		return i
+	}
+	return -1
 }
 
 // AccountNames returns the addresses of all accounts, sorted.
@@ -214,4 +227,68 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Clone returns a deep copy of the state, which Apply on either leaves the
+// other untouched.
+func (s *State) Clone() *State {
+	c := NewState()
+	for k, a := range s.Accounts {
+		ca := &AccountState{Address: a.Address, Host: a.Host, Mailboxes: make(map[string]*MailboxState, len(a.Mailboxes))}
+		for name, m := range a.Mailboxes {
+			ca.Mailboxes[name] = &MailboxState{Name: m.Name, UIDValidity: m.UIDValidity, Messages: slices.Clone(m.Messages)}
+		}
+		c.Accounts[k] = ca
+	}
+	for h, q := range s.Queues {
+		c.Queues[h] = slices.Clone(q)
+	}
+	for id, d := range s.Devices {
+		c.Devices[id] = &DeviceState{ID: d.ID, Items: slices.Clone(d.Items)}
+	}
+	return c
+}
+
+// Equal reports whether two states hold the same accounts, mailboxes,
+// messages, queues and devices. (It ignores the indexes a state keeps to
+// find things fast, which reflect.DeepEqual would not.)
+func (s *State) Equal(o *State) bool {
+	if len(s.Accounts) != len(o.Accounts) || len(s.Queues) != len(o.Queues) || len(s.Devices) != len(o.Devices) {
+		return false
+	}
+	for k, a := range s.Accounts {
+		b := o.Accounts[k]
+		if b == nil || a.Address != b.Address || a.Host != b.Host || len(a.Mailboxes) != len(b.Mailboxes) {
+			return false
+		}
+		for name, m := range a.Mailboxes {
+			n := b.Mailboxes[name]
+			if n == nil || m.Name != n.Name || m.UIDValidity != n.UIDValidity ||
+				!slices.EqualFunc(m.Messages, n.Messages, func(x, y MessageState) bool {
+					return x.UID == y.UID && slices.Equal(x.Flags, y.Flags) && x.Info.equal(&y.Info)
+				}) {
+				return false
+			}
+		}
+	}
+	for h, q := range s.Queues {
+		if !slices.EqualFunc(q, o.Queues[h], func(x, y QueueEntry) bool { return x.ID == y.ID && x.Info.equal(&y.Info) }) {
+			return false
+		}
+	}
+	for id, d := range s.Devices {
+		e := o.Devices[id]
+		if e == nil || d.ID != e.ID || !slices.EqualFunc(d.Items, e.Items, func(x, y DeviceItem) bool {
+			return x.Key == y.Key && x.Account == y.Account && x.Mailbox == y.Mailbox && x.UID == y.UID &&
+				slices.Equal(x.Flags, y.Flags) && x.Partial == y.Partial && x.Info.equal(&y.Info)
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *MsgInfo) equal(o *MsgInfo) bool {
+	return m.Size == o.Size && m.Date.Equal(o.Date) && m.From == o.From && m.To == o.To && m.Subject == o.Subject &&
+		m.MessageID == o.MessageID && m.MailFrom == o.MailFrom && slices.Equal(m.RcptTo, o.RcptTo)
 }

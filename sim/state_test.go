@@ -477,3 +477,60 @@ func TestStateAt(t *testing.T) {
 		t.Errorf("StateAt(2) changed when another StateAt(2) did:\n%s\nwant\n%s", got, after1)
 	}
 }
+
+func TestStateClone(t *testing.T) {
+	s := sim.NewState()
+	apply := func(s *sim.State, c *sim.Change) { s.Apply(&sim.Event{Kind: sim.KindStore, Change: c}) }
+	apply(s, &sim.Change{Op: sim.OpAccount, Host: "h", Account: "a@x"})
+	apply(s, &sim.Change{Op: sim.OpMailboxCreate, Host: "h", Account: "a@x", Mailbox: "INBOX"})
+	for uid := uint32(1); uid <= 3; uid++ {
+		apply(s, &sim.Change{Op: sim.OpAppend, Host: "h", Account: "a@x", Mailbox: "INBOX", UID: uid, Msg: &sim.MsgInfo{}})
+	}
+	apply(s, &sim.Change{Op: sim.OpQueueAdd, Host: "h", QueueID: "Q", Msg: &sim.MsgInfo{}})
+	apply(s, &sim.Change{Op: sim.OpDeviceAdd, Host: "d", Key: "k", Msg: &sim.MsgInfo{}})
+	c := s.Clone()
+	if !c.Equal(s) || !s.Equal(c) {
+		t.Fatalf("Clone() differs from the original")
+	}
+	// Changing the clone leaves the original as it was.
+	apply(c, &sim.Change{Op: sim.OpExpunge, Host: "h", Account: "a@x", Mailbox: "INBOX", UID: 1})
+	apply(c, &sim.Change{Op: sim.OpQueueRemove, Host: "h", QueueID: "Q"})
+	apply(c, &sim.Change{Op: sim.OpDeviceRemove, Host: "d", Key: "k"})
+	if got := len(s.Accounts["a@x"].Mailboxes["INBOX"].Messages); got != 3 {
+		t.Errorf("after expunging in the clone, the original holds %d messages, want 3", got)
+	}
+	if uids := []uint32{s.Accounts["a@x"].Mailboxes["INBOX"].Messages[0].UID, s.Accounts["a@x"].Mailboxes["INBOX"].Messages[2].UID}; uids[0] != 1 || uids[1] != 3 {
+		t.Errorf("original UIDs changed to %v", uids)
+	}
+	if len(s.Queues["h"]) != 1 || s.Devices["d"] == nil {
+		t.Errorf("the original lost its queue or device: %v %v", s.Queues, s.Devices)
+	}
+}
+
+func TestStateEqual(t *testing.T) {
+	base := func() *sim.State {
+		s := sim.NewState()
+		s.Apply(&sim.Event{Change: &sim.Change{Op: sim.OpAccount, Host: "h", Account: "a@x"}})
+		s.Apply(&sim.Event{Change: &sim.Change{Op: sim.OpMailboxCreate, Host: "h", Account: "a@x", Mailbox: "INBOX", UIDValidity: 7}})
+		s.Apply(&sim.Event{Change: &sim.Change{Op: sim.OpAppend, Host: "h", Account: "a@x", Mailbox: "INBOX", UID: 1, Msg: &sim.MsgInfo{Subject: "s"}}})
+		s.Apply(&sim.Event{Change: &sim.Change{Op: sim.OpDeviceAdd, Host: "d", Key: "k", Msg: &sim.MsgInfo{}}})
+		return s
+	}
+	a, b := base(), base()
+	b.Devices["d"].Find("k") // builds b's index only
+	if !a.Equal(b) {
+		t.Errorf("equal states with and without an index compare unequal")
+	}
+	for name, change := range map[string]*sim.Change{
+		"flags":  {Op: sim.OpFlags, Account: "a@x", Mailbox: "INBOX", UID: 1, Flags: []string{`\Seen`}},
+		"device": {Op: sim.OpDeviceFlags, Host: "d", Key: "k", Flags: []string{`\Seen`}},
+		"queue":  {Op: sim.OpQueueAdd, Host: "h", QueueID: "Q", Msg: &sim.MsgInfo{}},
+		"folder": {Op: sim.OpMailboxCreate, Account: "a@x", Mailbox: "Sent"},
+	} {
+		c := base()
+		c.Apply(&sim.Event{Change: change})
+		if a.Equal(c) || c.Equal(a) {
+			t.Errorf("states differing by %s compare equal", name)
+		}
+	}
+}

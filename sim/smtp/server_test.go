@@ -89,7 +89,7 @@ func TestSubmitDeliversLocally(t *testing.T) {
 	}
 	want := "Return-Path: <ana@ejemplo.com>\r\n" +
 		"Received: from laptop.home.arpa (laptop.home.arpa [203.0.113.21])\r\n" +
-		"\tby mail.ejemplo.com with ESMTPSA id Q0001\r\n" +
+		"\tby mail.ejemplo.com with ESMTPA id Q0001\r\n" +
 		"\tfor <carla@ejemplo.com>; " + stamp + "\r\n" +
 		string(data)
 	if got := string(inbox[0]); got != want {
@@ -126,7 +126,7 @@ func TestSubmitQueuesRemote(t *testing.T) {
 	}
 	it := items[0]
 	wantData := "Received: from laptop.home.arpa (laptop.home.arpa [203.0.113.21])\r\n" +
-		"\tby mail.ejemplo.com with ESMTPSA id Q0001\r\n" +
+		"\tby mail.ejemplo.com with ESMTPA id Q0001\r\n" +
 		"\tfor <beto@otro.org>; " + stamp + "\r\n" +
 		string(data)
 	if it.ID != "Q0001" || it.From != "ana@ejemplo.com" || !slices.Equal(it.Rcpts, []string{"beto@otro.org"}) || string(it.Data) != wantData {
@@ -163,7 +163,7 @@ func TestSubmitMixed(t *testing.T) {
 		t.Fatalf("carla's INBOX holds %d messages, want 1", len(inbox))
 	}
 	received := "Received: from laptop.home.arpa (laptop.home.arpa [203.0.113.21])\r\n" +
-		"\tby mail.ejemplo.com with ESMTPSA id Q0001; " + stamp + "\r\n"
+		"\tby mail.ejemplo.com with ESMTPA id Q0001; " + stamp + "\r\n"
 	if want := "Return-Path: <ana@ejemplo.com>\r\n" + received + string(data); string(inbox[0]) != want {
 		t.Errorf("delivered message:\n%q\nwant:\n%q", inbox[0], want)
 	}
@@ -327,7 +327,7 @@ func TestSubmitCompletesHeader(t *testing.T) {
 			got := string(inbox[0])
 			prefix := "Return-Path: <ana@ejemplo.com>\r\n" +
 				"Received: from laptop.home.arpa (laptop.home.arpa [203.0.113.21])\r\n" +
-				"\tby mail.ejemplo.com with ESMTPSA id Q0001\r\n" +
+				"\tby mail.ejemplo.com with ESMTPA id Q0001\r\n" +
 				"\tfor <carla@ejemplo.com>; Mon, 02 Mar 2026 10:30:00 +0100\r\n"
 			if want := prefix + tt.want + tt.in; got != want {
 				t.Errorf("Submit(%q) delivered\n%q\nwant\n%q", tt.in, got, want)
@@ -350,7 +350,7 @@ func TestReceivedUnknownClient(t *testing.T) {
 	if len(inbox) != 1 {
 		t.Fatalf("carla's INBOX holds %d messages, want 1", len(inbox))
 	}
-	want := "Received: from [198.51.100.7] (unknown [127.0.0.1])\r\n\tby mail.ejemplo.com with ESMTPSA id Q0001\r\n"
+	want := "Received: from [198.51.100.7] (unknown [127.0.0.1])\r\n\tby mail.ejemplo.com with ESMTPA id Q0001\r\n"
 	if _, rest, _ := strings.Cut(string(inbox[0]), "\r\n"); !strings.HasPrefix(rest, want) {
 		t.Errorf("after Return-Path:\n%q\nwant prefix\n%q", rest, want)
 	}
@@ -718,8 +718,8 @@ func TestFrontDoor(t *testing.T) {
 	if got, want := queuedFor(f.byName[otroHost]), [][]string{{"ana@ejemplo.com"}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("queued on %s = %v, want %v", otroHost, got, want)
 	}
-	if it := f.byName[otroHost].Queue.Items(); len(it) == 1 && !strings.Contains(string(it[0].Data), "\tby mail.otro.org with ESMTPSA id Q0001") {
-		t.Errorf("queued message:\n%s\nwant Received: by mail.otro.org with ESMTPSA", it[0].Data)
+	if it := f.byName[otroHost].Queue.Items(); len(it) == 1 && !strings.Contains(string(it[0].Data), "\tby mail.otro.org with ESMTPA id Q0001") {
+		t.Errorf("queued message:\n%s\nwant Received: by mail.otro.org with ESMTPA", it[0].Data)
 	}
 	if got := f.mailboxes(); len(got) != 0 {
 		t.Errorf("messages delivered = %v, want none before the relay", got)

@@ -163,9 +163,14 @@ func (s *session) received(h *Host, id string) string {
 	if name == "" {
 		name = "unknown"
 	}
+	// RFC 3848: S when the session is encrypted (STARTTLS or implicit TLS),
+	// A when the client authenticated.
 	proto := "ESMTP"
+	if _, tls := s.conn.TLSConnectionState(); tls {
+		proto += "S"
+	}
 	if s.user != nil {
-		proto = "ESMTPSA"
+		proto += "A"
 	}
 	v := fmt.Sprintf("from %s (%s [%s])\r\n\tby %s with %s id %s", s.conn.Hostname(), name, ip, h.Name, proto, id)
 	if len(s.rcpts) == 1 {

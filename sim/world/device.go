@@ -32,10 +32,11 @@ type Device struct {
 	pop3     *pop3.Agent    // nil unless the device reads with POP3; used by one action at a time
 
 	mu    sync.Mutex
-	items []sim.DeviceItem // the local copy, in the order saved
+	local *sim.State // the local copy (only its Devices[Spec.ID] is used)
 }
 
 func (d *Device) init() {
+	d.local = sim.NewState()
 	addr := strings.ToLower(d.Spec.Account)
 	for _, dom := range d.w.Spec.Domains {
 		for _, a := range dom.Accounts {
@@ -136,12 +137,11 @@ func (d *Device) saveFetched(mailbox string, msgs []*imapclient.FetchMessageBuff
 	defer d.mu.Unlock()
 	for _, m := range msgs {
 		key := itemKey(mailbox, uint32(m.UID))
-		i := slices.IndexFunc(d.items, func(it sim.DeviceItem) bool { return it.Key == key })
-		item := sim.DeviceItem{Key: key, Account: d.Account(), Mailbox: mailbox, UID: uint32(m.UID), Partial: true}
-		if i >= 0 {
-			item = d.items[i]
+		before, had := d.findLocked(key)
+		item := before
+		if !had {
+			item = sim.DeviceItem{Key: key, Account: d.Account(), Mailbox: mailbox, UID: uint32(m.UID), Partial: true}
 		}
-		before := item
 		item.Flags = flagStrings(m.Flags)
 		if e := m.Envelope; e != nil {
 			item.Info.Subject = e.Subject
@@ -164,15 +164,10 @@ func (d *Device) saveFetched(mailbox string, msgs []*imapclient.FetchMessageBuff
 			}
 		}
 		switch {
-		case i < 0:
-			d.items = append(d.items, item)
-			d.w.publishDevice(deviceChange(sim.OpDeviceAdd, d.Spec.ID, &item))
-		case item.Partial != before.Partial || !reflect.DeepEqual(item.Info, before.Info):
-			d.items[i] = item
-			d.w.publishDevice(deviceChange(sim.OpDeviceAdd, d.Spec.ID, &item))
+		case !had || item.Partial != before.Partial || !reflect.DeepEqual(item.Info, before.Info):
+			d.publishLocked(deviceChange(sim.OpDeviceAdd, d.Spec.ID, &item))
 		case !slices.Equal(item.Flags, before.Flags):
-			d.items[i] = item
-			d.w.publishDevice(deviceChange(sim.OpDeviceFlags, d.Spec.ID, &item))
+			d.publishLocked(deviceChange(sim.OpDeviceFlags, d.Spec.ID, &item))
 		}
 	}
 }
@@ -182,14 +177,13 @@ func (d *Device) saveFlags(mailbox string, msgs []*imapclient.FetchMessageBuffer
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, m := range msgs {
-		key := itemKey(mailbox, uint32(m.UID))
-		i := slices.IndexFunc(d.items, func(it sim.DeviceItem) bool { return it.Key == key })
+		item, had := d.findLocked(itemKey(mailbox, uint32(m.UID)))
 		flags := flagStrings(m.Flags)
-		if i < 0 || slices.Equal(d.items[i].Flags, flags) {
+		if !had || slices.Equal(item.Flags, flags) {
 			continue
 		}
-		d.items[i].Flags = flags
-		d.w.publishDevice(deviceChange(sim.OpDeviceFlags, d.Spec.ID, &d.items[i]))
+		item.Flags = flags
+		d.publishLocked(deviceChange(sim.OpDeviceFlags, d.Spec.ID, &item))
 	}
 }
 
@@ -197,25 +191,47 @@ func (d *Device) saveFlags(mailbox string, msgs []*imapclient.FetchMessageBuffer
 func (d *Device) drop(remove func(*sim.DeviceItem) bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	kept := d.items[:0:0]
-	for i := range d.items {
-		if remove(&d.items[i]) {
-			d.w.publishDevice(&sim.Change{Op: sim.OpDeviceRemove, Host: d.Spec.ID, Account: d.items[i].Account, Mailbox: d.items[i].Mailbox, UID: d.items[i].UID, Key: d.items[i].Key})
-			continue
-		}
-		kept = append(kept, d.items[i])
+	ds := d.local.Devices[d.Spec.ID]
+	if ds == nil {
+		return
 	}
-	d.items = kept
+	var gone []sim.DeviceItem
+	for i := range ds.Items {
+		if remove(&ds.Items[i]) {
+			gone = append(gone, ds.Items[i])
+		}
+	}
+	for _, it := range gone {
+		d.publishLocked(&sim.Change{Op: sim.OpDeviceRemove, Host: d.Spec.ID, Account: it.Account, Mailbox: it.Mailbox, UID: it.UID, Key: it.Key})
+	}
+}
+
+// findLocked returns the local copy with the given key.
+func (d *Device) findLocked(key string) (sim.DeviceItem, bool) {
+	if ds := d.local.Devices[d.Spec.ID]; ds != nil {
+		if i := ds.Find(key); i >= 0 {
+			return ds.Items[i], true
+		}
+	}
+	return sim.DeviceItem{}, false
+}
+
+// publishLocked applies a change to the local copy and records it: the
+// local copy is kept by the same rules that rebuild it from the trace.
+func (d *Device) publishLocked(c *sim.Change) {
+	d.local.Apply(&sim.Event{Kind: sim.KindDevice, Change: c})
+	d.w.publishDevice(c)
 }
 
 // state returns the device's local copy, or nil when it holds nothing.
 func (d *Device) state() *sim.DeviceState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if len(d.items) == 0 {
+	ds := d.local.Devices[d.Spec.ID]
+	if ds == nil {
 		return nil
 	}
-	return &sim.DeviceState{ID: d.Spec.ID, Items: slices.Clone(d.items)}
+	return &sim.DeviceState{ID: ds.ID, Items: slices.Clone(ds.Items)}
 }
 
 func deviceChange(op sim.Op, device string, it *sim.DeviceItem) *sim.Change {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"reflect"
-	"slices"
 	"time"
 
 	"github.com/mailscope/mailscope/sim"
@@ -65,14 +64,8 @@ func (d *Device) savePOP3(m *pop3.Message) {
 	item := sim.DeviceItem{Key: m.UID, Account: d.Account(), Mailbox: store.Inbox, Info: info, Partial: m.Partial}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.items, func(it sim.DeviceItem) bool { return it.Key == item.Key })
-	switch {
-	case i < 0:
-		d.items = append(d.items, item)
-	case d.items[i].Partial == item.Partial && reflect.DeepEqual(d.items[i].Info, item.Info):
+	if old, had := d.findLocked(item.Key); had && old.Partial == item.Partial && reflect.DeepEqual(old.Info, item.Info) {
 		return
-	default:
-		d.items[i] = item
 	}
-	d.w.publishDevice(deviceChange(sim.OpDeviceAdd, d.Spec.ID, &item))
+	d.publishLocked(deviceChange(sim.OpDeviceAdd, d.Spec.ID, &item))
 }

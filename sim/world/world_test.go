@@ -181,7 +181,7 @@ func TestTourTells(t *testing.T) {
 func TestStateFromTrace(t *testing.T) {
 	w := runTour(t)
 	fromTrace := w.Trace.StateAt(w.Trace.Steps() + 1)
-	if got, want := fromTrace, w.State(); !reflect.DeepEqual(got, want) {
+	if got, want := fromTrace, w.State(); !got.Equal(want) {
 		t.Errorf("state rebuilt from the trace differs from the world's:\n got %s\nwant %s", dump(got), dump(want))
 	}
 	// Before step 3 (the relay) the message waits in mail.ejemplo.com's
