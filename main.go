@@ -22,8 +22,8 @@ func main() {
 // on success, 1 when the command failed, 2 for a usage error.
 func mainArgs(args []string) int {
 	lang := assets.SystemLang()
-	if len(args) == 0 {
-		return runGUI(lang)
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		return runGUI(args, lang)
 	}
 	switch args[0] {
 	case "run":
@@ -37,6 +37,8 @@ func mainArgs(args []string) int {
 	fail(lang, "cli.unknown_command", args[0])
 	return 2
 }
+
+func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 
 // fail prints one line on stderr.
 func fail(lang sim.Lang, key string, args ...any) {

@@ -23,7 +23,7 @@ var (
 )
 
 // binary builds mailscope once for the tests that run the real program.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mailscope-test")

@@ -1,42 +1,498 @@
-// Package app is MailScope's desktop application, built with Fyne. It reads
-// the simulation only through a trace and never touches server internals.
+// Package app is MailScope's desktop application, built with Fyne: a
+// player over a trace of a scenario, with the stage, the ladder and the
+// transcript, the explanation of each line, the mailboxes and devices, and
+// the narration. The views read the simulation only through the trace (via
+// Model); nothing here touches a server.
 package app
 
 import (
+	"image"
+	"strconv"
+	"strings"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/mailscope/mailscope/assets"
+	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim"
 	"github.com/mailscope/mailscope/sim/world"
 )
 
-// Options configures the application window.
+// Options configures the application. Zero values mean: as the user left
+// it last time (Fyne preferences), or a sensible default.
 type Options struct {
-	Lang     sim.Lang
-	Scenario *world.Script
+	Lang     sim.Lang // "" = remembered, else the system's language
+	Scale    float32  // presenter scale, 0 = remembered (1..2.5)
+	Theme    string   // "light", "dark", or "" = remembered, else the desktop's
+	Scenario string   // a built-in scenario id, "" = remembered or "tour"
+	Step     int      // show the end of this step; -1 = the remembered position
+	Size     fyne.Size
 }
 
-// NewWindow builds the main window of the application a.
-func NewWindow(a fyne.App, opts Options) (fyne.Window, error) {
-	w := a.NewWindow(assets.T(opts.Lang, "app.title"))
-	var lines []string
-	if opts.Scenario != nil {
-		wd, err := world.Run(opts.Scenario, world.Options{})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range wd.Trace.Events() {
-			lines = append(lines, sim.TextLine(&e, opts.Lang))
+// Preference keys.
+const (
+	prefLang     = "lang"
+	prefTheme    = "theme"
+	prefScale    = "scale"
+	prefSpeed    = "speed"
+	prefScenario = "scenario"
+	prefPos      = "pos."
+)
+
+// The speeds the player offers.
+var speeds = []float64{0.25, 0.5, 1, 1.5, 2, 3, 4}
+
+// How long a beat takes to travel at 1×.
+const (
+	lineDuration    = 700 * time.Millisecond
+	contentDuration = 1200 * time.Millisecond
+)
+
+// App is the main window and its state.
+type App struct {
+	fa    fyne.App
+	win   fyne.Window
+	prefs fyne.Preferences
+
+	lang     sim.Lang
+	dark     bool
+	scale    float32
+	speed    float64
+	scenario string
+	model    *Model
+
+	stage      *stage
+	ladder     *ladder
+	transcript *transcript
+	explain    *explainView
+	mail       *mailboxes
+	narration  *widget.RichText
+	title      *widget.Label
+	stepLabel  *widget.Label
+	scrub      *widget.Slider
+	scrubbing  bool
+	speedSel   *widget.Select
+	scenarios  *widget.Select
+	buttons    map[string]*widget.Button
+	tabs       *container.AppTabs
+	panes      map[string]*widget.Label
+
+	selected int  // the line row the explanation shows, or -1 to follow playback
+	playing  bool // playing continuously (until the end of the step)
+	anim     *fyne.Animation
+	animDone func() // finishes the running animation at once
+}
+
+// New builds the application window on fa (a real app, or Fyne's test
+// app) and loads a scenario.
+func New(fa fyne.App, opts Options) (*App, error) {
+	a := &App{fa: fa, prefs: fa.Preferences(), selected: -1, buttons: make(map[string]*widget.Button), panes: make(map[string]*widget.Label)}
+	a.lang = opts.Lang
+	if a.lang == "" {
+		if l, ok := sim.ParseLang(a.prefs.String(prefLang)); ok {
+			a.lang = l
+		} else {
+			a.lang = assets.SystemLang()
 		}
 	}
-	list := widget.NewList(
-		func() int { return len(lines) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[i]) },
+	switch t := opts.Theme; {
+	case t == "dark" || t == "light":
+		a.dark = t == "dark"
+	case a.prefs.String(prefTheme) != "":
+		a.dark = a.prefs.String(prefTheme) == "dark"
+	default:
+		a.dark = fa.Settings().ThemeVariant() == theme.VariantDark
+	}
+	a.scale = opts.Scale
+	if a.scale == 0 {
+		a.scale = float32(a.prefs.FloatWithFallback(prefScale, 1))
+	}
+	a.scale = min(max(a.scale, minScale), maxScale)
+	a.speed = a.prefs.FloatWithFallback(prefSpeed, 1)
+	fa.Settings().SetTheme(newTheme(a.dark, a.scale))
+	fa.SetIcon(fyne.NewStaticResource("mailscope.png", assets.Icon()))
+
+	a.win = fa.NewWindow(assets.T(a.lang, "app.title"))
+	a.build()
+	scenario := opts.Scenario
+	if scenario == "" {
+		scenario = a.prefs.StringWithFallback(prefScenario, "tour")
+	}
+	if err := a.Load(scenario); err != nil {
+		if opts.Scenario != "" {
+			return nil, err
+		}
+		if err := a.Load("tour"); err != nil { // a remembered scenario that went away
+			return nil, err
+		}
+	}
+	if opts.Step >= 0 {
+		a.seek(a.model.StepEnd(opts.Step))
+	}
+	size := opts.Size
+	if size.IsZero() {
+		size = fyne.NewSize(1280, 720)
+	}
+	a.win.Resize(size)
+	a.win.SetMaster()
+	return a, nil
+}
+
+// Window returns the application's window.
+func (a *App) Window() fyne.Window { return a.win }
+
+// Model returns the model of the scenario shown.
+func (a *App) Model() *Model { return a.model }
+
+// Lang returns the language of the user interface.
+func (a *App) Lang() sim.Lang { return a.lang }
+
+// Capture returns an image of the window's content as it is drawn now.
+// Where the OpenGL front buffer cannot be read back (as under Xvfb, which
+// gives a black image), the content is drawn again by Fyne's software
+// painter, at the window's size and scale; the window is of no use after
+// that, which is fine for a screenshot taken on the way out.
+func (a *App) Capture() image.Image {
+	c := a.win.Canvas()
+	if img := c.Capture(); img != nil && !uniform(img) {
+		return img
+	}
+	sc := software.NewCanvas()
+	sc.SetScale(c.Scale())
+	sc.SetPadded(false)
+	sc.SetContent(c.Content())
+	sc.Resize(c.Size())
+	return sc.Capture()
+}
+
+// uniform reports whether an image is all one colour (nothing drawn).
+func uniform(img image.Image) bool {
+	b := img.Bounds()
+	if b.Empty() {
+		return true
+	}
+	first := img.At(b.Min.X, b.Min.Y)
+	r0, g0, b0, a0 := first.RGBA()
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			if r, g, bl, al := img.At(x, y).RGBA(); r != r0 || g != g0 || bl != b0 || al != a0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Load runs a built-in scenario headless and shows its trace from the
+// remembered position (or the start).
+func (a *App) Load(id string) error {
+	s, err := lessons.Builtin(id)
+	if err != nil {
+		return err
+	}
+	return a.LoadScript(s)
+}
+
+// LoadScript runs a script headless and shows its trace.
+func (a *App) LoadScript(s *world.Script) error {
+	w, err := world.Run(s, world.Options{})
+	if err != nil {
+		return err
+	}
+	a.stopAnim()
+	a.playing = false
+	a.scenario = s.ID
+	a.prefs.SetString(prefScenario, s.ID)
+	a.model = NewModel(s, w.Trace)
+	a.selected = -1
+	a.stage.setWorld(a.model.Spec)
+	a.ladder.setColumns(a.stage.nodes)
+	a.scrub.Max = float64(max(a.model.Steps(), 1))
+	a.model.Seek(max(a.prefs.IntWithFallback(prefPos+s.ID, 0), a.model.StepEnd(0)))
+	a.relabel()
+	a.refresh()
+	return nil
+}
+
+// deviceLabel returns the label of a device, in the current language.
+func (a *App) deviceLabel(id string) string {
+	if n := a.stage.byID[id]; n != nil {
+		return n.label.In(a.lang)
+	}
+	return id
+}
+
+// build lays out the window: the controls on top, the narration across
+// the window, then the stage beside the mailboxes, and the ladder or the
+// transcript beside the explanation.
+func (a *App) build() {
+	a.stage = newStage(a)
+	a.ladder = newLadder(a)
+	a.transcript = newTranscript(a)
+	a.explain = newExplainView(a)
+	a.mail = newMailboxes(a)
+	a.narration = widget.NewRichText()
+	a.narration.Wrapping = fyne.TextWrapWord
+	a.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	a.title.Truncation = fyne.TextTruncateEllipsis
+
+	a.tabs = container.NewAppTabs(
+		container.NewTabItem("", a.ladder.box),
+		container.NewTabItem("", a.transcript.list),
 	)
-	w.SetContent(container.NewBorder(widget.NewLabel(assets.T(opts.Lang, "app.tagline")), nil, nil, nil, list))
-	w.Resize(fyne.NewSize(1280, 720))
-	return w, nil
+	pane := func(key string, content fyne.CanvasObject) fyne.CanvasObject {
+		l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		a.panes[key] = l
+		return container.NewBorder(l, nil, nil, nil, content)
+	}
+	top := container.NewHSplit(a.stage, pane("pane.mailboxes", a.mail.list))
+	top.Offset = 0.62
+	bottom := container.NewHSplit(a.tabs, pane("pane.explain", a.explain.scroll))
+	bottom.Offset = 0.62
+	views := container.NewVSplit(top, bottom)
+	views.Offset = 0.56
+	narration := container.NewVScroll(container.NewPadded(a.narration))
+	main := container.New(&topCapped{frac: 0.3}, narration, views)
+	a.win.SetContent(container.NewBorder(a.controls(), nil, nil, nil, main))
+	a.shortcuts()
+}
+
+// controls builds the toolbar.
+func (a *App) controls() fyne.CanvasObject {
+	btn := func(key string, icon fyne.Resource, f func()) *widget.Button {
+		b := widget.NewButtonWithIcon("", icon, func() { f(); a.unfocus() })
+		a.buttons[key] = b
+		return b
+	}
+	a.scenarios = widget.NewSelect(nil, nil)
+	a.scenarios.OnChanged = func(string) {
+		i := a.scenarios.SelectedIndex()
+		ids := lessons.IDs()
+		if i >= 0 && i < len(ids) && ids[i] != a.scenario {
+			if err := a.Load(ids[i]); err != nil {
+				fyne.LogError("load scenario", err)
+			}
+		}
+		a.unfocus()
+	}
+	a.scrub = widget.NewSlider(0, 1)
+	a.scrub.Step = 1
+	a.scrub.OnChanged = func(v float64) {
+		if !a.scrubbing && a.model != nil {
+			a.playing = false
+			a.seek(a.model.StepEnd(int(v)))
+		}
+	}
+	a.scrub.OnChangeEnded = func(float64) { a.unfocus() }
+	a.stepLabel = widget.NewLabel("")
+	a.speedSel = widget.NewSelect(nil, func(s string) {
+		for _, v := range speeds {
+			if speedText(v) == s {
+				a.speed = v
+				a.prefs.SetFloat(prefSpeed, v)
+			}
+		}
+		a.unfocus()
+	})
+	for _, v := range speeds {
+		a.speedSel.Options = append(a.speedSel.Options, speedText(v))
+	}
+	a.speedSel.SetSelected(speedText(a.speed))
+	transport := container.NewHBox(
+		btn("start", theme.MediaSkipPreviousIcon(), a.Home),
+		btn("prevStep", theme.MediaFastRewindIcon(), a.PrevStep),
+		btn("prev", theme.NavigateBackIcon(), a.Prev),
+		btn("play", theme.MediaPlayIcon(), a.TogglePlay),
+		btn("next", theme.NavigateNextIcon(), a.Next),
+		btn("nextStep", theme.MediaFastForwardIcon(), a.NextStep),
+		btn("end", theme.MediaSkipNextIcon(), a.End),
+	)
+	right := container.NewHBox(
+		a.speedSel,
+		btn("zoomOut", theme.ZoomOutIcon(), a.ZoomOut),
+		btn("zoomIn", theme.ZoomInIcon(), a.ZoomIn),
+		btn("lang", theme.SettingsIcon(), a.ToggleLang),
+		btn("theme", theme.ColorPaletteIcon(), a.ToggleTheme),
+		btn("full", theme.ViewFullScreenIcon(), a.ToggleFullScreen),
+	)
+	a.buttons["lang"].Icon = nil
+	left := container.NewHBox(container.New(minWidth(270), a.scenarios), transport, a.stepLabel)
+	return container.NewBorder(nil, nil, left, right, a.scrub)
+}
+
+func speedText(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + "×" }
+
+// relabel sets every text of the window in the current language.
+func (a *App) relabel() {
+	l := a.lang
+	a.win.SetTitle(assets.T(l, "app.title"))
+	a.tabs.Items[0].Text = assets.T(l, "tab.ladder")
+	a.tabs.Items[1].Text = assets.T(l, "tab.transcript")
+	a.tabs.Refresh()
+	for key, lab := range a.panes {
+		lab.SetText(assets.T(l, key))
+	}
+	a.buttons["lang"].SetText(assets.T(l, "control.other_lang"))
+	if a.dark {
+		a.buttons["theme"].SetText(assets.T(l, "control.light"))
+	} else {
+		a.buttons["theme"].SetText(assets.T(l, "control.dark"))
+	}
+	var titles []string
+	selected := ""
+	for _, id := range lessons.IDs() {
+		s, err := lessons.Builtin(id)
+		t := id
+		if err == nil {
+			t = s.Title.In(l)
+		}
+		titles = append(titles, t)
+		if id == a.scenario {
+			selected = t
+		}
+	}
+	a.scenarios.Options = titles
+	a.scenarios.Selected = selected
+	a.scenarios.Refresh()
+	a.ladder.header.Refresh()
+	a.stage.Refresh()
+}
+
+// refresh brings every view to the model's position.
+func (a *App) refresh() {
+	m := a.model
+	l := a.lang
+	// Stage: the connections, and the line just played at its destination.
+	conns, closed := m.OpenConns()
+	a.stage.update(conns, closed, a.lastToken(1))
+	// Transcript and ladder follow the newest line.
+	a.transcript.list.Refresh()
+	a.ladder.list.Refresh()
+	if n := m.LinesShown(); n > 0 {
+		a.transcript.list.ScrollToBottom()
+		a.ladder.list.ScrollToBottom()
+	}
+	a.mail.update()
+	// Narration.
+	step := m.Step()
+	var say string
+	if t := m.Say(step); t != nil {
+		say = strings.Join(strings.Fields(t.In(l)), " ")
+	} else {
+		say = assets.T(l, "narration.start", m.Script.Title.In(l))
+	}
+	a.narration.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: say, Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText}}}
+	a.narration.Refresh()
+	if step == 0 {
+		a.stepLabel.SetText(assets.T(l, "control.setup", m.Steps()))
+	} else {
+		a.stepLabel.SetText(assets.T(l, "control.step", step, m.Steps()))
+	}
+	a.scrubbing = true
+	a.scrub.SetValue(float64(step))
+	a.scrubbing = false
+	// Explanation: the selected line, or the last one played.
+	if a.selected >= 0 && a.selected < m.LinesShown() {
+		a.explain.show(a.selected)
+	} else {
+		a.selected = -1
+		a.explain.show(m.LinesShown() - 1)
+	}
+	if a.playing || a.anim != nil {
+		a.buttons["play"].SetIcon(theme.MediaPauseIcon())
+	} else {
+		a.buttons["play"].SetIcon(theme.MediaPlayIcon())
+	}
+	a.prefs.SetInt(prefPos+a.scenario, m.Pos())
+}
+
+// lastToken returns the token of the beat just played, at the given
+// progress, or nil.
+func (a *App) lastToken(progress float32) *stageToken {
+	b, ok := a.model.LastBeat()
+	if !ok {
+		return nil
+	}
+	return a.tokenOf(b, progress)
+}
+
+func (a *App) tokenOf(b beat, progress float32) *stageToken {
+	if b.line < 0 {
+		return nil
+	}
+	e := a.model.Event(int(b.line))
+	x := a.model.Explained(int(b.line))
+	verb := x.Verb
+	if b.kind == beatContent {
+		verb = assets.T(a.lang, "stage.message")
+	}
+	return &stageToken{conn: e.Conn, dir: e.Dir, verb: verb, content: b.kind == beatContent, progress: progress}
+}
+
+// selectLine shows the explanation of line row i.
+func (a *App) selectLine(i int) {
+	a.selected = i
+	a.explain.show(i)
+	a.unfocus()
+}
+
+// unfocus gives the keyboard back to the window's shortcuts.
+func (a *App) unfocus() {
+	if c := a.win.Canvas(); c != nil {
+		c.Unfocus()
+	}
+}
+
+// seek moves to beat p without animation.
+func (a *App) seek(p int) {
+	a.stopAnim()
+	a.model.Seek(p)
+	a.refresh()
+}
+
+// minWidth is a layout that gives its objects at least this width (scaled
+// with the presenter scale).
+type minWidth float32
+
+func (w minWidth) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+}
+
+func (w minWidth) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(float32(w)*scaleOf(), 0)
+	for _, o := range objects {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+// topCapped lays out two objects one above the other: the first (the
+// narration) as tall as it needs but at most frac of the height (it
+// scrolls beyond), the second (the views) in the rest.
+type topCapped struct{ frac float32 }
+
+func (l *topCapped) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	top, rest := objects[0], objects[1]
+	h := top.MinSize().Height
+	if s, ok := top.(*container.Scroll); ok {
+		h = s.Content.MinSize().Height
+	}
+	h = min(h, size.Height*l.frac)
+	top.Resize(fyne.NewSize(size.Width, h))
+	top.Move(fyne.NewPos(0, 0))
+	rest.Resize(fyne.NewSize(size.Width, size.Height-h))
+	rest.Move(fyne.NewPos(0, h))
+}
+
+func (l *topCapped) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	m := objects[1].MinSize()
+	return fyne.NewSize(max(m.Width, objects[0].MinSize().Width), m.Height+objects[0].MinSize().Height)
 }

@@ -21,8 +21,21 @@ var langFS embed.FS
 //go:embed icon.png
 var iconPNG []byte
 
+//go:embed icons/*.svg
+var iconFS embed.FS
+
 // Icon returns the application icon (PNG).
 func Icon() []byte { return iconPNG }
+
+// Picture returns the SVG drawing with the given name ("laptop", "phone",
+// "server", "envelope"), drawn in black to be recoloured by the theme.
+func Picture(name string) []byte {
+	b, err := iconFS.ReadFile("icons/" + name + ".svg")
+	if err != nil {
+		panic("assets: no picture " + name) // a programming error: the names are fixed
+	}
+	return b
+}
 
 var (
 	loadOnce sync.Once

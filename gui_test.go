@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// xvfb starts a virtual X display for the test and returns its name.
+func xvfb(tb testing.TB) string {
+	tb.Helper()
+	if _, err := exec.LookPath("Xvfb"); err != nil {
+		tb.Fatal("Xvfb is needed for this test (./dev test installs it)")
+	}
+	for n := 90; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		cmd := exec.Command("Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, err := os.Stat(sock); err == nil {
+				return display
+			}
+		}
+		tb.Fatalf("Xvfb %s did not start", display)
+	}
+	tb.Fatal("no free X display number")
+	return ""
+}
+
+// TestWindowScreenshot opens the real application in a real window (under
+// Xvfb) and checks that the screenshot it writes is a real rendering of the
+// requested size.
+func TestWindowScreenshot(t *testing.T) {
+	display := xvfb(t)
+	for _, tc := range []struct {
+		args []string
+		w, h int
+	}{
+		{[]string{"--scenario", "tour", "--step", "3", "--size", "1280x720", "--lang", "en", "--theme", "light"}, 1280, 720},
+		{[]string{"--scenario", "tour", "--step", "5", "--size", "1920x1080", "--lang", "es", "--theme", "dark", "--scale", "1.5"}, 1920, 1080},
+	} {
+		out := filepath.Join(t.TempDir(), "shot.png")
+		cmd := command(t, append(tc.args, "--screenshot", out)...)
+		cmd.Env = append(cmd.Env, "DISPLAY="+display)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("mailscope %s: %v\n%s", strings.Join(tc.args, " "), err, stderr.String())
+		}
+		// LANG=C.UTF-8 (set by command) must not make Fyne complain.
+		if s := stderr.String(); strings.Contains(s, "locale") {
+			t.Errorf("mailscope logged a locale error:\n%s", s)
+		}
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Errorf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), tc.w, tc.h)
+		}
+		if colours, inked := inspect(img); colours < 40 || inked < 0.03 {
+			t.Errorf("screenshot looks blank: %d colours, %.1f%% of pixels differ from the background", colours, inked*100)
+		}
+	}
+}
+
+// inspect counts the distinct colours of an image and the share of pixels
+// that differ from its most common colour.
+func inspect(img image.Image) (colours int, inked float64) {
+	count := make(map[[4]uint32]int)
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, a := img.At(x, y).RGBA()
+			count[[4]uint32{r, g, bl, a}]++
+			n++
+		}
+	}
+	most := 0
+	for _, c := range count {
+		most = max(most, c)
+	}
+	return len(count), float64(n-most) / float64(n)
+}
+
+// BenchmarkStartup measures the time from starting the program to its
+// first frame, for MailScope and for a bare Fyne window built the same way
+// (the same binary with --bare), taking turns, under Xvfb. The
+// "startup-ratio" metric is MailScope's time over the bare window's.
+func BenchmarkStartup(b *testing.B) {
+	display := xvfb(b)
+	bin := binary(b)
+	run := func(args ...string) time.Duration {
+		cmd := exec.Command(bin, append(args, "--first-frame")...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		var d time.Duration
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "first-frame ") && d == 0 {
+				d = time.Since(t0)
+			}
+		}
+		if err := cmd.Wait(); err != nil || d == 0 {
+			b.Fatalf("mailscope %v: %v (no first frame)", args, err)
+		}
+		return d
+	}
+	run("--bare") // warm the file cache
+	var app, bare time.Duration
+	for b.Loop() {
+		bare += run("--bare")
+		app += run("--scenario", "tour", "--step", "2")
+	}
+	b.ReportMetric(float64(app.Milliseconds())/float64(b.N), "app-ms")
+	b.ReportMetric(float64(bare.Milliseconds())/float64(b.N), "bare-ms")
+	b.ReportMetric(float64(app)/float64(bare), "startup-ratio")
+}
