@@ -45,7 +45,7 @@ func runGUI(args []string, lang sim.Lang) int {
 		fail(lang, "cli.unknown_command", pos[0])
 		return 2
 	}
-	opts := app.Options{Scenario: *scenario, Step: *step, Scale: float32(*scale), Theme: *themeName}
+	opts := app.Options{Scenario: *scenario, Step: *step, Scale: float32(*scale), Theme: *themeName, Background: true}
 	if opts.Lang, err = langOption(*langFlag, ""); err != nil {
 		return 2
 	}
@@ -71,6 +71,7 @@ func runGUI(args []string, lang sim.Lang) int {
 	fa := fyneapp.NewWithID(appID)
 	var w fyne.Window
 	var capture func() error
+	var ready <-chan struct{} = closedChan()
 	if *bare {
 		w = fa.NewWindow("MailScope")
 		w.SetContent(widget.NewLabel(""))
@@ -82,19 +83,26 @@ func runGUI(args []string, lang sim.Lang) int {
 			return 2
 		}
 		w = a.Window()
+		ready = a.Ready()
 		capture = func() error { return writePNG(*shot, a) }
 	}
 	status := 0
 	if *shot != "" || *firstFrame {
 		fa.Lifecycle().SetOnStarted(func() {
+			// Show has drawn the window's first frame before the run
+			// loop starts and calls this.
+			first := time.Since(start)
 			go func() {
 				if *firstFrame {
-					// The first frame is drawn once a capture can be taken.
+					// Then the views, once the scenario is shown and a
+					// frame with them is drawn (a capture waits for one).
+					<-ready
 					fyne.DoAndWait(func() { w.Canvas().Capture() })
-					fmt.Printf("first-frame %d\n", time.Since(start).Microseconds())
+					fmt.Printf("first-frame %d\nready %d\n", first.Microseconds(), time.Since(start).Microseconds())
 				} else {
-					// Let the layout settle (lists measure their rows
-					// once shown), then capture.
+					// Once the scenario is shown, let the layout settle
+					// (lists measure their rows once shown), then capture.
+					<-ready
 					time.Sleep(700 * time.Millisecond)
 					var err error
 					fyne.DoAndWait(func() { err = capture() })
@@ -150,4 +158,10 @@ func quietLocale() {
 			os.Unsetenv(v)
 		}
 	}
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/theme"
@@ -32,6 +33,9 @@ type Options struct {
 	Scenario string   // a built-in scenario id, "" = remembered or "tour"
 	Step     int      // show the end of this step; -1 = the remembered position
 	Size     fyne.Size
+	// Background runs the scenario off the UI thread, so that the window
+	// shows at once and fills in a moment later (see Ready).
+	Background bool
 }
 
 // Preference keys.
@@ -66,21 +70,26 @@ type App struct {
 	scenario string
 	model    *Model
 
-	stage      *stage
-	ladder     *ladder
-	transcript *transcript
-	explain    *explainView
-	mail       *mailboxes
-	narration  *widget.RichText
-	title      *widget.Label
-	stepLabel  *widget.Label
-	scrub      *widget.Slider
-	scrubbing  bool
-	speedSel   *widget.Select
-	scenarios  *widget.Select
-	buttons    map[string]*widget.Button
-	tabs       *container.AppTabs
-	panes      map[string]*widget.Label
+	stage        *stage
+	ladder       *ladder
+	transcript   *transcript
+	explain      *explainView
+	mail         *mailboxes
+	narration    *widget.RichText
+	title        *widget.Label
+	stepLabel    *widget.Label
+	scrub        *widget.Slider
+	scrubbing    bool
+	speedSel     *widget.Select
+	scenarios    *widget.Select
+	buttons      map[string]*widget.Button
+	toolbar      *fyne.Container
+	toolbarParts [3]fyne.CanvasObject // the left group, the scrub bar, the right group
+	tabs         *container.AppTabs
+	panes        map[string]*widget.Label
+
+	ready  chan struct{}       // closed when the first scenario is shown
+	titles map[string]sim.Text // of the built-in scenarios
 
 	selected int  // the line row the explanation shows, or -1 to follow playback
 	playing  bool // playing continuously (until the end of the step)
@@ -118,30 +127,63 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	fa.SetIcon(fyne.NewStaticResource("mailscope.png", assets.Icon()))
 
 	a.win = fa.NewWindow(assets.T(a.lang, "app.title"))
-	a.build()
-	scenario := opts.Scenario
-	if scenario == "" {
-		scenario = a.prefs.StringWithFallback(prefScenario, "tour")
-	}
-	if err := a.Load(scenario); err != nil {
-		if opts.Scenario != "" {
-			return nil, err
-		}
-		if err := a.Load("tour"); err != nil { // a remembered scenario that went away
-			return nil, err
-		}
-	}
-	if opts.Step >= 0 {
-		a.seek(a.model.StepEnd(opts.Step))
-	}
 	size := opts.Size
 	if size.IsZero() {
 		size = fyne.NewSize(1280, 720)
 	}
 	a.win.Resize(size)
 	a.win.SetMaster()
+
+	id := opts.Scenario
+	if id == "" {
+		id = a.prefs.StringWithFallback(prefScenario, "tour")
+	}
+	s, err := lessons.Builtin(id)
+	if err != nil && opts.Scenario == "" {
+		s, err = lessons.Builtin("tour") // a remembered scenario that went away
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.ready = make(chan struct{})
+	show := func(m *Model) {
+		a.build()
+		a.show(m)
+		if opts.Step >= 0 {
+			a.seek(m.StepEnd(opts.Step))
+		}
+		close(a.ready)
+	}
+	if !opts.Background {
+		m, err := prepare(s)
+		if err != nil {
+			return nil, err
+		}
+		show(m)
+		return a, nil
+	}
+	// The window shows the icon at once; the views, whose text takes the
+	// fonts a moment to load, are built once the scenario has run.
+	icon := canvas.NewImageFromResource(fyne.NewStaticResource("mailscope.png", assets.Icon()))
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSize(128, 128))
+	a.win.SetContent(container.NewCenter(icon))
+	go func() {
+		m, err := prepare(s)
+		fyne.Do(func() {
+			if err != nil {
+				fyne.LogError("load scenario", err)
+				close(a.ready)
+				return
+			}
+			show(m)
+		})
+	}()
 	return a, nil
 }
+
+// Ready is closed once the first scenario is shown.
+func (a *App) Ready() <-chan struct{} { return a.ready }
 
 // Window returns the application's window.
 func (a *App) Window() fyne.Window { return a.win }
@@ -200,23 +242,38 @@ func (a *App) Load(id string) error {
 
 // LoadScript runs a script headless and shows its trace.
 func (a *App) LoadScript(s *world.Script) error {
-	w, err := world.Run(s, world.Options{})
+	m, err := prepare(s)
 	if err != nil {
 		return err
 	}
+	a.show(m)
+	return nil
+}
+
+// prepare runs a script headless and builds its model. It touches no
+// widget, so it may run off the UI thread.
+func prepare(s *world.Script) (*Model, error) {
+	w, err := world.Run(s, world.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return NewModel(s, w.Trace), nil
+}
+
+// show makes m the model shown, at its remembered position.
+func (a *App) show(m *Model) {
 	a.stopAnim()
 	a.playing = false
-	a.scenario = s.ID
-	a.prefs.SetString(prefScenario, s.ID)
-	a.model = NewModel(s, w.Trace)
+	a.scenario = m.Script.ID
+	a.prefs.SetString(prefScenario, a.scenario)
+	a.model = m
 	a.selected = -1
-	a.stage.setWorld(a.model.Spec)
+	a.stage.setWorld(m.Spec)
 	a.ladder.setColumns(a.stage.nodes)
-	a.scrub.Max = float64(max(a.model.Steps(), 1))
-	a.model.Seek(max(a.prefs.IntWithFallback(prefPos+s.ID, 0), a.model.StepEnd(0)))
+	a.scrub.Max = float64(max(m.Steps(), 1))
+	m.Seek(max(a.prefs.IntWithFallback(prefPos+a.scenario, 0), m.StepEnd(0)))
 	a.relabel()
 	a.refresh()
-	return nil
 }
 
 // deviceLabel returns the label of a device, in the current language.
@@ -321,8 +378,29 @@ func (a *App) controls() fyne.CanvasObject {
 		btn("full", theme.ViewFullScreenIcon(), a.ToggleFullScreen),
 	)
 	a.buttons["lang"].Icon = nil
-	left := container.NewHBox(container.New(minWidth(270), a.scenarios), transport, a.stepLabel)
-	return container.NewBorder(nil, nil, left, right, a.scrub)
+	left := container.NewHBox(container.New(minWidth(220), a.scenarios), transport, a.stepLabel)
+	a.toolbar = container.NewStack()
+	a.toolbarParts = [3]fyne.CanvasObject{left, a.scrub, right}
+	a.layoutToolbar()
+	return a.toolbar
+}
+
+// twoRowScale is the presenter scale from which the toolbar takes two rows.
+const twoRowScale = 1.75
+
+// layoutToolbar puts the toolbar in one row, or in two when the presenter
+// scale makes it too wide for one (the scrub bar and the settings go
+// below).
+func (a *App) layoutToolbar() {
+	left, scrub, right := a.toolbarParts[0], a.toolbarParts[1], a.toolbarParts[2]
+	var bar fyne.CanvasObject
+	if a.scale < twoRowScale {
+		bar = container.NewBorder(nil, nil, left, right, scrub)
+	} else {
+		bar = container.NewVBox(left, container.NewBorder(nil, nil, nil, right, scrub))
+	}
+	a.toolbar.Objects = []fyne.CanvasObject{bar}
+	a.toolbar.Refresh()
 }
 
 func speedText(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + "×" }
@@ -343,17 +421,22 @@ func (a *App) relabel() {
 	} else {
 		a.buttons["theme"].SetText(assets.T(l, "control.dark"))
 	}
+	if a.titles == nil {
+		a.titles = make(map[string]sim.Text)
+		for _, id := range lessons.IDs() {
+			t := sim.Text{ES: id, EN: id}
+			if s, err := lessons.Builtin(id); err == nil {
+				t = s.Title
+			}
+			a.titles[id] = t
+		}
+	}
 	var titles []string
 	selected := ""
 	for _, id := range lessons.IDs() {
-		s, err := lessons.Builtin(id)
-		t := id
-		if err == nil {
-			t = s.Title.In(l)
-		}
-		titles = append(titles, t)
+		titles = append(titles, a.titles[id].In(l))
 		if id == a.scenario {
-			selected = t
+			selected = a.titles[id].In(l)
 		}
 	}
 	a.scenarios.Options = titles
@@ -367,6 +450,12 @@ func (a *App) relabel() {
 func (a *App) refresh() {
 	m := a.model
 	l := a.lang
+	if m == nil {
+		a.narration.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: assets.T(l, "app.tagline"), Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText}}}
+		a.narration.Refresh()
+		a.explain.show(-1)
+		return
+	}
 	// Stage: the connections, and the line just played at its destination.
 	conns, closed := m.OpenConns()
 	a.stage.update(conns, closed, a.lastToken(1))
@@ -450,6 +539,9 @@ func (a *App) unfocus() {
 
 // seek moves to beat p without animation.
 func (a *App) seek(p int) {
+	if a.model == nil {
+		return
+	}
 	a.stopAnim()
 	a.model.Seek(p)
 	a.refresh()

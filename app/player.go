@@ -17,6 +17,9 @@ import (
 
 // TogglePlay plays or pauses.
 func (a *App) TogglePlay() {
+	if a.model == nil {
+		return // still loading
+	}
 	if a.playing || a.anim != nil {
 		a.pause()
 		return
@@ -135,6 +138,9 @@ func (a *App) stopAnim() {
 
 // Next plays the next beat alone (animated), or finishes the one in flight.
 func (a *App) Next() {
+	if a.model == nil {
+		return // still loading
+	}
 	if a.animDone != nil {
 		a.playing = false
 		a.animDone()
@@ -155,6 +161,9 @@ func (a *App) Next() {
 
 // Prev goes back one beat, at once (not before the start).
 func (a *App) Prev() {
+	if a.model == nil {
+		return // still loading
+	}
 	a.playing = false
 	a.seek(max(a.model.Pos()-1, a.model.StepEnd(0)))
 }
@@ -162,6 +171,9 @@ func (a *App) Prev() {
 // NextStep goes to the end of the current step, or of the next one when
 // already there.
 func (a *App) NextStep() {
+	if a.model == nil {
+		return // still loading
+	}
 	a.playing = false
 	m := a.model
 	end := m.StepEnd(m.Step())
@@ -173,6 +185,9 @@ func (a *App) NextStep() {
 
 // PrevStep goes to the end of the previous step.
 func (a *App) PrevStep() {
+	if a.model == nil {
+		return // still loading
+	}
 	a.playing = false
 	m := a.model
 	a.seek(m.StepEnd(max(m.Step()-1, 0)))
@@ -180,12 +195,18 @@ func (a *App) PrevStep() {
 
 // Home goes to the start: the world as it was set up, before step 1.
 func (a *App) Home() {
+	if a.model == nil {
+		return // still loading
+	}
 	a.playing = false
 	a.seek(a.model.StepEnd(0))
 }
 
 // End goes to the end.
 func (a *App) End() {
+	if a.model == nil {
+		return // still loading
+	}
 	a.playing = false
 	a.seek(a.model.Beats())
 }
@@ -204,6 +225,9 @@ func (a *App) setScale(s float32) {
 	a.scale = s
 	a.prefs.SetFloat(prefScale, float64(s))
 	a.fa.Settings().SetTheme(newTheme(a.dark, a.scale))
+	if a.toolbar != nil {
+		a.layoutToolbar()
+	}
 	a.refresh()
 }
 

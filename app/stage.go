@@ -198,7 +198,7 @@ func (r *stageRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *stageRenderer) MinSize() fyne.Size {
 	k := scaleOf()
-	return fyne.NewSize(520*k, 260*k)
+	return fyne.NewSize(300*k, 200*k)
 }
 
 // nodeSize is the size of the nodes' boxes (icon above, name and detail
@@ -208,12 +208,12 @@ func (r *stageRenderer) nodeSize() fyne.Size {
 	k := scaleOf()
 	w := 120 * k
 	for _, o := range r.nodes {
-		tw := fyne.MeasureText(o.node.label.In(r.s.a.lang), theme.TextSize(), fyne.TextStyle{Bold: true}).Width
+		tw := fyne.MeasureText(o.node.label.In(r.s.a.lang), theme.TextSize()*0.95, fyne.TextStyle{Bold: true}).Width
 		sw := fyne.MeasureText(o.node.sub, theme.TextSize()*0.8, fyne.TextStyle{}).Width
 		w = max(w, max(tw, sw)+20*k)
 	}
 	h := 34*k + theme.TextSize()*2.4 + 14*k
-	return fyne.NewSize(min(w, 190*k, r.size.Width/5), h)
+	return fyne.NewSize(min(w, 190*k, r.size.Width/4.3), h)
 }
 
 func (r *stageRenderer) center(n *stageNode) fyne.Position {
@@ -273,7 +273,7 @@ func (r *stageRenderer) Refresh() {
 		o.icon.Resize(fyne.NewSize(icon, icon))
 		o.icon.Move(fyne.NewPos(c.X-icon/2, top))
 		o.name.Text = o.node.label.In(lang)
-		o.name.TextSize = theme.TextSize()
+		o.name.TextSize = theme.TextSize() * 0.95
 		o.name.Color = fg
 		o.sub.Text = o.node.sub
 		o.sub.TextSize = theme.TextSize() * 0.8
