@@ -38,7 +38,7 @@ func runGUI(args []string, lang sim.Lang) int {
 	bare := fs.Bool("bare", false, "")              // a bare Fyne window, for comparison
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		fail(lang, "cli.bad_flag", "", err)
+		fail(lang, "gui.bad_flag", err)
 		return 2
 	}
 	if len(pos) > 0 {
