@@ -50,6 +50,10 @@ func cmdRun(args []string, lang sim.Lang) int {
 		return 2
 	}
 	w, err := world.Run(s, world.Options{})
+	var unmet world.Problems
+	if errors.As(err, &unmet) && w != nil {
+		err = nil // the transcript is complete; the unmet expectations follow it
+	}
 	if err != nil {
 		fail(lang, "cli.scenario_error", err)
 		return 1
@@ -65,6 +69,11 @@ func cmdRun(args []string, lang sim.Lang) int {
 	}
 	if err != nil {
 		fail(lang, "cli.write_error", err)
+		return 1
+	}
+	if len(unmet) > 0 {
+		data, file, _ := lessons.Source(pos[0])
+		fmt.Fprintln(os.Stderr, lessons.Locate(file, data, unmet).Error())
 		return 1
 	}
 	return 0

@@ -30,6 +30,10 @@ func mainArgs(args []string) int {
 		return cmdRun(args[1:], lang)
 	case "serve":
 		return cmdServe(args[1:], lang)
+	case "check":
+		return cmdCheck(args[1:], lang)
+	case "lessons":
+		return cmdLessons(args[1:], lang)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(assets.T(lang, "cli.usage", strings.Join(lessons.IDs(), ", ")))
 		return 0

@@ -7,6 +7,7 @@ package app
 
 import (
 	"image"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,7 @@ const (
 	prefSpeed    = "speed"
 	prefScenario = "scenario"
 	prefPos      = "pos."
+	prefSidebar  = "sidebar"
 )
 
 // The speeds the player offers.
@@ -77,19 +79,23 @@ type App struct {
 	mail         *mailboxes
 	narration    *widget.RichText
 	title        *widget.Label
+	lessons      *lessonList
+	quiz         *quizView
+	progress     *Progress
+	lowerRight   *fyne.Container // the explanation, or the quiz of the step
+	sidebar      *fyne.Container // the lesson list, or nothing when hidden
+	lastProblems string          // the text of the last problems dialog
 	stepLabel    *widget.Label
 	scrub        *widget.Slider
 	scrubbing    bool
 	speedSel     *widget.Select
-	scenarios    *widget.Select
 	buttons      map[string]*widget.Button
 	toolbar      *fyne.Container
 	toolbarParts [3]fyne.CanvasObject // the left group, the scrub bar, the right group
 	tabs         *container.AppTabs
 	panes        map[string]*widget.Label
 
-	ready  chan struct{}       // closed when the first scenario is shown
-	titles map[string]sim.Text // of the built-in scenarios
+	ready chan struct{} // closed when the first scenario is shown
 
 	selected int  // the line row the explanation shows, or -1 to follow playback
 	playing  bool // playing continuously (until the end of the step)
@@ -127,6 +133,10 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	fa.SetIcon(fyne.NewStaticResource("mailscope.png", assets.Icon()))
 
 	a.win = fa.NewWindow(assets.T(a.lang, "app.title"))
+	var err error
+	if a.progress, err = OpenProgress(filepath.Join(fa.Storage().RootURI().Path(), "progress.json")); err != nil {
+		fyne.LogError("progress", err)
+	}
 	size := opts.Size
 	if size.IsZero() {
 		size = fyne.NewSize(1280, 720)
@@ -302,21 +312,55 @@ func (a *App) build() {
 		container.NewTabItem("", a.ladder.box),
 		container.NewTabItem("", a.transcript.list),
 	)
-	pane := func(key string, content fyne.CanvasObject) fyne.CanvasObject {
-		l := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		a.panes[key] = l
-		return container.NewBorder(l, nil, nil, nil, content)
+	for _, key := range []string{"pane.explain", "pane.quiz", "pane.lessons", "pane.mailboxes"} {
+		a.panes[key] = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
+	pane := func(key string, content fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewBorder(a.panes[key], nil, nil, nil, content)
+	}
+	a.quiz = newQuizView(a)
+	a.lessons = newLessonList(a)
+	a.lowerRight = container.NewStack(pane("pane.explain", a.explain.scroll))
 	top := container.NewHSplit(a.stage, pane("pane.mailboxes", a.mail.list))
 	top.Offset = 0.62
-	bottom := container.NewHSplit(a.tabs, pane("pane.explain", a.explain.scroll))
+	bottom := container.NewHSplit(a.tabs, a.lowerRight)
 	bottom.Offset = 0.62
 	views := container.NewVSplit(top, bottom)
 	views.Offset = 0.56
-	narration := container.NewVScroll(container.NewPadded(a.narration))
+	narration := container.NewVScroll(container.NewPadded(container.NewVBox(a.title, a.narration)))
 	main := container.New(&topCapped{frac: 0.3}, narration, views)
-	a.win.SetContent(container.NewBorder(a.controls(), nil, nil, nil, main))
+	a.sidebar = container.NewStack()
+	body := container.NewBorder(nil, nil, a.sidebar, nil, main)
+	a.win.SetContent(container.NewBorder(a.controls(), nil, nil, nil, body))
+	a.setSidebar(a.prefs.BoolWithFallback(prefSidebar, true))
+	a.win.SetOnDropped(a.dropped)
 	a.shortcuts()
+}
+
+// setSidebar shows or hides the lesson list.
+func (a *App) setSidebar(show bool) {
+	a.prefs.SetBool(prefSidebar, show)
+	if show {
+		a.sidebar.Objects = []fyne.CanvasObject{container.New(minWidth(230), container.NewBorder(a.panes["pane.lessons"], nil, nil, nil, a.lessons.list))}
+	} else {
+		a.sidebar.Objects = nil
+	}
+	a.sidebar.Refresh()
+}
+
+// ToggleLessons shows or hides the lesson list.
+func (a *App) ToggleLessons() { a.setSidebar(len(a.sidebar.Objects) == 0) }
+
+// showLowerRight puts the quiz of the current step (if it has one) or the
+// explanation in the lower right pane.
+func (a *App) showLowerRight(quiz bool) {
+	var content fyne.CanvasObject = a.explain.scroll
+	key := "pane.explain"
+	if quiz {
+		content, key = a.quiz.scroll, "pane.quiz"
+	}
+	a.lowerRight.Objects = []fyne.CanvasObject{container.NewBorder(a.panes[key], nil, nil, nil, content)}
+	a.lowerRight.Refresh()
 }
 
 // controls builds the toolbar.
@@ -325,17 +369,6 @@ func (a *App) controls() fyne.CanvasObject {
 		b := widget.NewButtonWithIcon("", icon, func() { f(); a.unfocus() })
 		a.buttons[key] = b
 		return b
-	}
-	a.scenarios = widget.NewSelect(nil, nil)
-	a.scenarios.OnChanged = func(string) {
-		i := a.scenarios.SelectedIndex()
-		ids := lessons.IDs()
-		if i >= 0 && i < len(ids) && ids[i] != a.scenario {
-			if err := a.Load(ids[i]); err != nil {
-				fyne.LogError("load scenario", err)
-			}
-		}
-		a.unfocus()
 	}
 	a.scrub = widget.NewSlider(0, 1)
 	a.scrub.Step = 1
@@ -378,7 +411,10 @@ func (a *App) controls() fyne.CanvasObject {
 		btn("full", theme.ViewFullScreenIcon(), a.ToggleFullScreen),
 	)
 	a.buttons["lang"].Icon = nil
-	left := container.NewHBox(container.New(minWidth(220), a.scenarios), transport, a.stepLabel)
+	left := container.NewHBox(
+		btn("lessons", theme.ListIcon(), a.ToggleLessons),
+		btn("open", theme.FolderOpenIcon(), a.chooseFile),
+		transport, a.stepLabel)
 	a.toolbar = container.NewStack()
 	a.toolbarParts = [3]fyne.CanvasObject{left, a.scrub, right}
 	a.layoutToolbar()
@@ -421,27 +457,7 @@ func (a *App) relabel() {
 	} else {
 		a.buttons["theme"].SetText(assets.T(l, "control.dark"))
 	}
-	if a.titles == nil {
-		a.titles = make(map[string]sim.Text)
-		for _, id := range lessons.IDs() {
-			t := sim.Text{ES: id, EN: id}
-			if s, err := lessons.Builtin(id); err == nil {
-				t = s.Title
-			}
-			a.titles[id] = t
-		}
-	}
-	var titles []string
-	selected := ""
-	for _, id := range lessons.IDs() {
-		titles = append(titles, a.titles[id].In(l))
-		if id == a.scenario {
-			selected = a.titles[id].In(l)
-		}
-	}
-	a.scenarios.Options = titles
-	a.scenarios.Selected = selected
-	a.scenarios.Refresh()
+	a.lessons.refresh()
 	a.ladder.header.Refresh()
 	a.stage.Refresh()
 }
@@ -477,6 +493,24 @@ func (a *App) refresh() {
 	}
 	a.narration.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: say, Style: widget.RichTextStyle{SizeName: theme.SizeNameSubHeadingText}}}
 	a.narration.Refresh()
+	title := m.Script.Title.In(l)
+	if m.Script.Order > 0 {
+		title = assets.T(l, "lessons.lesson", m.Script.Order) + " · " + title
+	}
+	a.title.SetText(title)
+	// The quiz of the step, or what the lines mean.
+	if step >= 1 && step <= len(m.Script.Steps) && len(m.Script.Steps[step-1].Quiz) > 0 && a.selected < 0 {
+		a.quiz.show(step)
+		a.showLowerRight(true)
+	} else {
+		a.showLowerRight(false)
+	}
+	if m.Pos() >= m.Beats() && !a.progress.Get(m.Script.ID).Done {
+		if err := a.progress.Finish(m.Script.ID); err != nil {
+			fyne.LogError("save progress", err)
+		}
+		a.lessons.refresh()
+	}
 	if step == 0 {
 		a.stepLabel.SetText(assets.T(l, "control.setup", m.Steps()))
 	} else {

@@ -67,11 +67,7 @@ const checkpointChanges = 2048
 
 // NewModel builds the model of a finished trace of a script's world.
 func NewModel(s *world.Script, t *sim.Trace) *Model {
-	spec := s.World
-	if spec == nil {
-		spec = world.DefaultSpec()
-	}
-	m := &Model{Script: s, Spec: spec, trace: t}
+	m := &Model{Script: s, Spec: s.World.WithDefaults(), trace: t}
 	m.events = t.Events()
 	m.index()
 	m.state = sim.NewState()

@@ -13,6 +13,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -51,13 +52,32 @@ func Parse(file string, data []byte) (*world.Script, error) {
 	if err := yaml.UnmarshalWithOptions(data, &s, yaml.Strict()); err != nil {
 		return nil, ErrorList{yamlError(file, err)}
 	}
-	err := world.Check(&s)
-	if err == nil {
-		return &s, nil
+	if err := world.Check(&s); err != nil {
+		return nil, Locate(file, data, err)
 	}
+	return &s, nil
+}
+
+// Check reads a script from data and runs it, and returns every problem:
+// the file's own, and the expectations that do not hold when it runs. The
+// error is an ErrorList.
+func Check(file string, data []byte) error {
+	s, err := Parse(file, data)
+	if err != nil {
+		return err
+	}
+	if _, err := world.Run(s, world.Options{}); err != nil {
+		return Locate(file, data, err)
+	}
+	return nil
+}
+
+// Locate gives each problem of err (world.Problems, or any error) its line
+// and column in the file's data.
+func Locate(file string, data []byte, err error) ErrorList {
 	var problems world.Problems
 	if !errors.As(err, &problems) {
-		return nil, ErrorList{{File: file, Line: 1, Col: 1, Msg: err.Error()}}
+		return ErrorList{{File: file, Line: 1, Col: 1, Msg: err.Error()}}
 	}
 	f, perr := parser.ParseBytes(data, 0)
 	var list ErrorList
@@ -74,7 +94,7 @@ func Parse(file string, data []byte) (*world.Script, error) {
 		}
 		return a.Col - b.Col
 	})
-	return nil, list
+	return list
 }
 
 // yamlError turns a decoding error into an Error at its token.
@@ -144,21 +164,76 @@ func LoadFile(name string) (*world.Script, error) {
 
 // Builtin returns the built-in script with the given id.
 func Builtin(id string) (*world.Script, error) {
-	data, err := builtin.ReadFile(id + ".yaml")
+	data, err := BuiltinData(id)
 	if err != nil {
-		return nil, fmt.Errorf("lessons: there is no built-in scenario %q (try one of: %s)", id, strings.Join(IDs(), ", "))
+		return nil, err
 	}
 	return Parse("lessons/"+id+".yaml", data)
 }
 
-// IDs returns the ids of the built-in scripts, sorted.
-func IDs() []string {
-	names, _ := fs.Glob(builtin, "*.yaml")
-	ids := make([]string, len(names))
-	for i, n := range names {
-		ids[i] = strings.TrimSuffix(path.Base(n), ".yaml")
+// BuiltinData returns the file of the built-in script with the given id.
+func BuiltinData(id string) ([]byte, error) {
+	data, err := builtin.ReadFile(id + ".yaml")
+	if err != nil {
+		names, _ := fs.Glob(builtin, "*.yaml")
+		for i := range names {
+			names[i] = strings.TrimSuffix(names[i], ".yaml")
+		}
+		return nil, fmt.Errorf("lessons: there is no built-in scenario %q (try one of: %s)", id, strings.Join(names, ", "))
 	}
-	return ids
+	return data, nil
+}
+
+// IDs returns the ids of the built-in scripts: the lessons in the order
+// of the curriculum, then the other scenarios by id.
+func IDs() []string {
+	idsOnce.Do(func() {
+		names, _ := fs.Glob(builtin, "*.yaml")
+		type entry struct {
+			id    string
+			order int
+		}
+		var l []entry
+		for _, n := range names {
+			id := strings.TrimSuffix(path.Base(n), ".yaml")
+			order := 0
+			if s, err := Builtin(id); err == nil {
+				order = s.Order
+			}
+			l = append(l, entry{id, order})
+		}
+		slices.SortStableFunc(l, func(a, b entry) int {
+			switch {
+			case a.order > 0 && b.order > 0:
+				return a.order - b.order
+			case a.order > 0:
+				return -1
+			case b.order > 0:
+				return 1
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		for _, e := range l {
+			ids = append(ids, e.id)
+		}
+	})
+	return slices.Clone(ids)
+}
+
+var (
+	idsOnce sync.Once
+	ids     []string
+)
+
+// Source returns the data of a built-in script (when name is an id) or of
+// the file name, and the name to give it in errors.
+func Source(name string) (data []byte, file string, err error) {
+	if slices.Contains(IDs(), name) {
+		data, err = BuiltinData(name)
+		return data, "lessons/" + name + ".yaml", err
+	}
+	data, err = os.ReadFile(name)
+	return data, name, err
 }
 
 // Load returns a built-in script when name is an id, or reads the file name.

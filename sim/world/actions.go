@@ -18,6 +18,8 @@ import (
 // (closed: its trace is complete). An action that fails, as a refused
 // recipient does, is recorded as an error event and the script goes on; an
 // action the world cannot take (an unknown device) stops it with an error.
+// Expectations that do not hold after their step are returned together as
+// Problems, with the complete world.
 func Run(s *Script, opts Options) (*World, error) {
 	if err := Check(s); err != nil {
 		return nil, err
@@ -27,10 +29,16 @@ func Run(s *Script, opts Options) (*World, error) {
 		return nil, err
 	}
 	defer w.Close()
+	var unmet Problems
 	for i := range s.Steps {
+		from := w.Trace.Len()
 		if err := w.Step(&s.Steps[i]); err != nil {
 			return w, err
 		}
+		unmet = append(unmet, w.Verify(s, i, from)...)
+	}
+	if len(unmet) > 0 {
+		return w, unmet
 	}
 	return w, nil
 }
@@ -89,6 +97,8 @@ func (w *World) Do(a *Action) error {
 			return err
 		}
 		return d.doPOP3(a.POP3)
+	case a.Raw != nil:
+		return w.doRaw(a.Raw)
 	case a.Wait != nil:
 		vc, ok := w.Clock.(*sim.VirtualClock)
 		if !ok {

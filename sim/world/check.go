@@ -61,10 +61,8 @@ func Check(s *Script) error {
 		c.add("$.id", "the script needs an id")
 	}
 	c.text("$.title", s.Title)
-	spec := s.World
-	if spec == nil {
-		spec = DefaultSpec()
-	} else {
+	spec := s.World.WithDefaults()
+	if s.World != nil {
 		spec.check(c, "$.world")
 	}
 	if len(s.Steps) == 0 {
@@ -85,6 +83,13 @@ func Check(s *Script) error {
 			checkAction(c, fmt.Sprintf("%s.do[%d]", p, j), &st.Do[j], devices, servers)
 		}
 	}
+	accounts := make(map[string]bool)
+	for _, d := range spec.Domains {
+		for _, a := range d.Accounts {
+			accounts[a.User+"@"+d.Name] = true
+		}
+	}
+	checkLesson(c, s, devices, servers, accounts)
 	if len(c.problems) > 0 {
 		return c.problems
 	}
@@ -93,13 +98,13 @@ func Check(s *Script) error {
 
 func checkAction(c *checker, p string, a *Action, devices map[string]string, servers map[string]bool) {
 	n := 0
-	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.POP3 != nil, a.Wait != nil} {
+	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.POP3 != nil, a.Wait != nil, a.Raw != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		c.add(p, "an action needs exactly one of send, relay, imap, pop3, wait (found %d)", n)
+		c.add(p, "an action needs exactly one of send, relay, imap, pop3, wait, raw (found %d)", n)
 		return
 	}
 	device := func(path, id string) {
@@ -134,6 +139,17 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 	case a.Wait != nil:
 		if a.Wait.For <= 0 {
 			c.add(p+".wait.for", "a wait needs a positive duration such as 5m")
+		}
+	case a.Raw != nil:
+		device(p+".raw.device", a.Raw.Device)
+		if a.Raw.Server != "" && !servers[a.Raw.Server] {
+			c.add(p+".raw.server", "there is no server %q", a.Raw.Server)
+		}
+		if a.Raw.Port <= 0 || a.Raw.Port > 65535 {
+			c.add(p+".raw.port", "a port is a number from 1 to 65535, such as 25, 110 or 143")
+		}
+		if len(a.Raw.Lines) == 0 {
+			c.add(p+".raw.lines", "raw needs at least one line to type")
 		}
 	case a.IMAP != nil:
 		checkIMAP(c, p+".imap", a.IMAP, device)

@@ -12,16 +12,21 @@ import (
 // Script is a scenario: a world and the steps taken in it. Lessons are
 // scripts with more to say; scripts are data, never code.
 type Script struct {
-	ID    string   `yaml:"id" json:"id"`
-	Title sim.Text `yaml:"title" json:"title"`
-	World *Spec    `yaml:"world,omitempty" json:"world,omitempty"` // nil means DefaultSpec
-	Steps []Step   `yaml:"steps" json:"steps"`
+	ID      string   `yaml:"id" json:"id"`
+	Title   sim.Text `yaml:"title" json:"title"`
+	Summary sim.Text `yaml:"summary,omitempty" json:"summary,omitempty"`
+	Level   string   `yaml:"level,omitempty" json:"level,omitempty"` // one of Levels
+	Order   int      `yaml:"order,omitempty" json:"order,omitempty"` // place in the curriculum; 0: not a lesson
+	World   *Spec    `yaml:"world,omitempty" json:"world,omitempty"` // nil means DefaultSpec
+	Steps   []Step   `yaml:"steps" json:"steps"`
 }
 
 // Step is one step of a script: what the narrator says and what happens.
 type Step struct {
-	Say sim.Text `yaml:"say" json:"say"`
-	Do  []Action `yaml:"do,omitempty" json:"do,omitempty"`
+	Say    sim.Text   `yaml:"say" json:"say"`
+	Do     []Action   `yaml:"do,omitempty" json:"do,omitempty"`
+	Expect []Expect   `yaml:"expect,omitempty" json:"expect,omitempty"`
+	Quiz   []Question `yaml:"quiz,omitempty" json:"quiz,omitempty"`
 }
 
 // Action is one thing that happens in a step. Exactly one field is set.
@@ -31,6 +36,7 @@ type Action struct {
 	IMAP  *IMAPAction `yaml:"imap,omitempty" json:"imap,omitempty"`
 	POP3  *POP3Action `yaml:"pop3,omitempty" json:"pop3,omitempty"`
 	Wait  *Wait       `yaml:"wait,omitempty" json:"wait,omitempty"`
+	Raw   *Raw        `yaml:"raw,omitempty" json:"raw,omitempty"`
 }
 
 // Send makes a device compose a message and submit it (SMTP, port 587).

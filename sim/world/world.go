@@ -89,9 +89,7 @@ type Options struct {
 // in-process network. The setup (accounts, mailboxes, starting mail) is
 // recorded as step 0 of the trace.
 func New(spec *Spec, opts Options) (*World, error) {
-	if spec == nil {
-		spec = DefaultSpec()
-	}
+	spec = spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}
