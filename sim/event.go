@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,7 @@ const (
 	KindDevice                 // a device's local copy changed
 	KindDNS                    // a server looked up a name
 	KindError                  // an agent's action failed; Text says why
+	KindTLS                    // one TLS record crossed a connection; TLS describes it
 )
 
 var kindNames = [...]string{
@@ -29,6 +31,7 @@ var kindNames = [...]string{
 	KindDevice: "device",
 	KindDNS:    "dns",
 	KindError:  "error",
+	KindTLS:    "tls",
 }
 
 // String returns the kind's name as it appears in JSON Lines.
@@ -117,15 +120,16 @@ type Event struct {
 	Step int32         // the step it belongs to; 0 is the world's setup
 	T    time.Duration // virtual time since the trace began
 	Kind Kind
-	Dir  Dir     // for lines
+	Dir  Dir     // for lines and TLS records
 	End  LineEnd // for lines
-	Size int32   // for lines: bytes on the wire, line ending included
+	Size int32   // for lines: bytes on the wire, line ending included; for TLS records: header included
 
-	Conn   *ConnInfo // for open, close and line events
-	Text   string    // the line without its ending, or a summary
-	Change *Change   // for store and device events
-	DNS    *Lookup   // for dns events
-	Say    *Text     // for step events: the narration
+	Conn   *ConnInfo  // for open, close, line and tls events
+	Text   string     // the line without its ending, or a summary
+	Change *Change    // for store and device events
+	DNS    *Lookup    // for dns events
+	Say    *Text      // for step events: the narration
+	TLS    *TLSRecord // for tls events
 }
 
 // Lookup is a DNS query made by a server and its answer.
@@ -134,4 +138,53 @@ type Lookup struct {
 	Type   string // "MX" or "A"
 	Name   string // what was asked
 	Answer []string
+}
+
+// TLSRecord is one TLS record (RFC 8446 section 5) as it crossed a
+// connection. Type, Length, Messages and Excerpt are what anybody on the
+// wire sees; Inner and InnerMessages are what the two endpoints read once
+// the record is decrypted. A record is immutable once recorded.
+type TLSRecord struct {
+	// Type is the record's content type on the wire: "handshake",
+	// "change_cipher_spec", "alert", "application_data", "heartbeat", or
+	// "invalid" for bytes that do not parse as a TLS record.
+	Type string
+	// Length is the record's length field: the octets after its 5-octet
+	// header (for "invalid", the octets that could not be parsed).
+	Length int
+	// Messages names what a record in the clear carries: its handshake
+	// messages, such as "ClientHello" or "ServerHello", or its alert, such
+	// as "fatal handshake_failure".
+	Messages []string
+	// ServerName is the host name a ClientHello asks for (its server_name
+	// extension, RFC 6066), which crosses the wire in the clear.
+	ServerName string
+	// Excerpt is the start of an encrypted record's ciphertext, in
+	// hexadecimal: all an eavesdropper can read of it.
+	Excerpt string
+	// Inner is the true content type of an encrypted record, as the
+	// endpoints see it after decrypting it: "handshake", "application_data"
+	// or "alert". It is empty when the record was not decrypted.
+	Inner string
+	// InnerMessages names the handshake messages (such as "Certificate",
+	// "Finished") or the alert (such as "warning close_notify") inside an
+	// encrypted record.
+	InnerMessages []string
+}
+
+// Summary returns what an eavesdropper reads of the record, such as
+// "handshake ClientHello (SNI mail.ejemplo.com)" or "application_data
+// 8f3a1c5e…" (the record's Text in a trace).
+func (r *TLSRecord) Summary() string {
+	s := r.Type
+	if len(r.Messages) > 0 {
+		s += " " + strings.Join(r.Messages, ", ")
+	}
+	if r.ServerName != "" {
+		s += " (SNI " + r.ServerName + ")"
+	}
+	if r.Excerpt != "" {
+		s += " " + r.Excerpt
+	}
+	return s
 }

@@ -51,6 +51,8 @@ func TextLine(e *Event, l Lang) string {
 			s += fmt.Sprintf("  [… %d bytes]", e.Size)
 		}
 		return s
+	case KindTLS:
+		return tlsLine(e)
 	case KindStore, KindDevice:
 		return "   · " + e.Text
 	case KindDNS:
@@ -59,6 +61,54 @@ func TextLine(e *Event, l Lang) string {
 		return "   ! " + e.Text
 	}
 	return "   ? " + e.Text
+}
+
+// tlsLine returns the transcript line of a tls event: what crosses the
+// wire, marked "~C:" or "~S:" to set it apart from the plaintext lines the
+// endpoints read, such as
+//
+//	c5 ~C: TLS handshake ClientHello (SNI mail.ejemplo.com) 248 bytes
+//	c5 ~S: TLS application_data 53 bytes 8f3a1c5e2b9d0a77…
+//
+// and, in parentheses, what an encrypted handshake record or alert holds
+// for the endpoints.
+func tlsLine(e *Event) string {
+	who := "~C:"
+	if e.Dir == S2C {
+		who = "~S:"
+	}
+	label := ""
+	if e.Conn != nil {
+		label = e.Conn.Label() + " "
+	}
+	r := e.TLS
+	if r == nil {
+		return fmt.Sprintf("%s%s TLS %s %d bytes", label, who, Printable(e.Text), e.Size)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s%s TLS %s", label, who, r.Type)
+	if len(r.Messages) > 0 {
+		b.WriteString(" " + strings.Join(r.Messages, ", "))
+	}
+	if r.ServerName != "" {
+		b.WriteString(" (SNI " + r.ServerName + ")")
+	}
+	fmt.Fprintf(&b, " %d bytes", e.Size)
+	if r.Excerpt != "" {
+		x := r.Excerpt
+		if len(x) > 16 {
+			x = x[:16] + "…"
+		}
+		b.WriteString(" " + x)
+	}
+	if r.Inner != "" && r.Inner != "application_data" {
+		b.WriteString(" (" + r.Inner)
+		if len(r.InnerMessages) > 0 {
+			b.WriteString(": " + strings.Join(r.InnerMessages, ", "))
+		}
+		b.WriteString(")")
+	}
+	return Printable(b.String())
 }
 
 // Printable returns s with control characters and invalid UTF-8 escaped as
@@ -110,6 +160,18 @@ type JSONEvent struct {
 	Change *JSONChange `json:"change,omitempty"`
 	DNS    *JSONLookup `json:"dns,omitempty"`
 	Time   *time.Time  `json:"time,omitempty"` // absolute time, on step events
+	TLS    *JSONTLS    `json:"tls,omitempty"`
+}
+
+// JSONTLS is the JSON form of a TLSRecord.
+type JSONTLS struct {
+	Type          string   `json:"type"`
+	Length        int      `json:"length"`
+	Messages      []string `json:"messages,omitempty"`
+	ServerName    string   `json:"server_name,omitempty"`
+	Excerpt       string   `json:"excerpt,omitempty"`
+	Inner         string   `json:"inner,omitempty"`
+	InnerMessages []string `json:"inner_messages,omitempty"`
 }
 
 // JSONChange is the JSON form of a Change.
@@ -150,8 +212,11 @@ func ToJSON(e *Event, start time.Time) JSONEvent {
 		EOL:  e.End.String(),
 		Say:  e.Say,
 	}
-	if e.Kind == KindLine {
+	if e.Kind == KindLine || e.Kind == KindTLS {
 		j.Size = e.Size
+	}
+	if r := e.TLS; r != nil {
+		j.TLS = &JSONTLS{Type: r.Type, Length: r.Length, Messages: r.Messages, ServerName: r.ServerName, Excerpt: r.Excerpt, Inner: r.Inner, InnerMessages: r.InnerMessages}
 	}
 	if c := e.Conn; c != nil {
 		j.Conn, j.Proto, j.Client, j.Server, j.Port, j.Live = c.Label(), string(c.Proto), c.Client, c.Server, c.Port, c.Live

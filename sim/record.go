@@ -21,15 +21,16 @@ const chunkSize = 4096
 
 // record is an Event without pointers. Its sequence number is its index
 // and its step follows from the step boundaries; its connection (for open,
-// close and line events) or its details (for the others) are an index into
-// the recordStore's tables, and its text is a place in an arena.
+// close and line events), its connection and TLS record (for tls events)
+// or its details (for the others) are an index into the recordStore's
+// tables, and its text is a place in an arena.
 type record struct {
 	t     time.Duration
 	arena uint32 // the text's arena
 	off   uint32 // the text's offset in its arena
 	n     uint32 // the text's length
 	size  int32
-	ref   int32 // index in conns or in extras (by kind), or -1
+	ref   int32 // index in conns, tlsExtras or extras (by kind), or -1
 	kind  Kind
 	dir   Dir
 	end   LineEnd
@@ -40,6 +41,13 @@ type extra struct {
 	change *Change
 	dns    *Lookup
 	say    *Text
+}
+
+// tlsExtra holds the pointer fields of a tls event: its connection and its
+// record.
+type tlsExtra struct {
+	conn *ConnInfo
+	rec  *TLSRecord
 }
 
 // hasConn reports whether events of kind k refer to a connection (and never
@@ -59,6 +67,7 @@ type recordStore struct {
 	lastConn   *ConnInfo // a cache of the last connection looked up
 	lastIdx    int32
 	extras     []extra
+	tlsExtras  []tlsExtra // the details of tls events
 }
 
 // add stores e (whose Seq and Step must be its index and the current step),
@@ -73,6 +82,9 @@ func (rs *recordStore) add(e Event, text []byte) Event {
 		if e.Conn != nil {
 			r.ref = rs.connIndex(e.Conn)
 		}
+	case e.Kind == KindTLS:
+		r.ref = int32(len(rs.tlsExtras))
+		rs.tlsExtras = append(rs.tlsExtras, tlsExtra{e.Conn, e.TLS})
 	case e.Change != nil || e.DNS != nil || e.Say != nil:
 		r.ref = int32(len(rs.extras))
 		rs.extras = append(rs.extras, extra{e.Change, e.DNS, e.Say})
@@ -142,9 +154,13 @@ func (rs *recordStore) build(i int, r *record) Event {
 		e.Text = unsafe.String(&rs.arenas[r.arena][r.off], int(r.n))
 	}
 	if r.ref >= 0 {
-		if hasConn(r.kind) {
+		switch {
+		case hasConn(r.kind):
 			e.Conn = rs.conns[r.ref]
-		} else {
+		case r.kind == KindTLS:
+			x := &rs.tlsExtras[r.ref]
+			e.Conn, e.TLS = x.conn, x.rec
+		default:
 			x := &rs.extras[r.ref]
 			e.Change, e.DNS, e.Say = x.change, x.dns, x.say
 		}

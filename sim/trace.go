@@ -27,8 +27,8 @@ type TraceOptions struct {
 	// Clock stamps every event. Nil means the wall clock.
 	Clock Clock
 	// LineDelay is how far a *VirtualClock advances for each protocol line
-	// recorded, so that lines are spread out in virtual time as they would
-	// be on a network. Ignored for other clocks.
+	// and each TLS record recorded, so that they are spread out in virtual
+	// time as they would be on a network. Ignored for other clocks.
 	LineDelay time.Duration
 }
 
@@ -91,7 +91,7 @@ func (t *Trace) append(e Event, text []byte) Event {
 // that times never decrease along the trace.
 func (t *Trace) appendLocked(e Event, text []byte) Event {
 	var now time.Time
-	if vc, ok := t.clock.(*VirtualClock); ok && e.Kind == KindLine && t.lineDelay > 0 {
+	if vc, ok := t.clock.(*VirtualClock); ok && (e.Kind == KindLine || e.Kind == KindTLS) && t.lineDelay > 0 {
 		now = vc.advance(t.lineDelay)
 	} else {
 		now = t.clock.Now()
