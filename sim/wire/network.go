@@ -22,6 +22,7 @@ import (
 // lines are recorded is the order in which they were written.
 type Network struct {
 	trace   *sim.Trace               // immutable; nil records nothing
+	keys    *KeyLog                  // immutable; nil decrypts nothing
 	resolve func(host string) string // immutable; host name to IP text
 
 	mu        sync.Mutex
@@ -39,12 +40,17 @@ type Options struct {
 	// Resolve gives the IP address (as text) of a host name, for the
 	// addresses connections report. Nil reports 127.0.0.1 for every host.
 	Resolve func(host string) string
+	// KeyLog holds the TLS secrets the endpoints disclose, with which the
+	// taps decrypt what they say under TLS. Nil records TLS records as they
+	// cross the wire, and nothing of what they carry.
+	KeyLog *KeyLog
 }
 
 // NewNetwork returns an empty network.
 func NewNetwork(opts Options) *Network {
 	n := &Network{
 		trace:     opts.Trace,
+		keys:      opts.KeyLog,
 		resolve:   opts.Resolve,
 		listeners: make(map[string]*Listener),
 		pipes:     make(map[*pipe]struct{}),
@@ -92,7 +98,7 @@ func (n *Network) Dial(from, host string, port int) (net.Conn, error) {
 	if n.trace != nil {
 		// Recorded under the network lock: nothing else can be recorded
 		// between the open and the greeting.
-		p.tap = NewTap(n.trace, &sim.ConnInfo{Proto: l.proto, Client: from, Server: host, Port: port})
+		p.tap = NewTap(n.trace, &sim.ConnInfo{Proto: l.proto, Client: from, Server: host, Port: port}, n.keys)
 	}
 	n.pipes[p] = struct{}{}
 	l.pending = append(l.pending, p.ends[server])

@@ -42,12 +42,28 @@ var _ net.Conn = (*end)(nil)
 
 func (e *end) peer() *end { return e.p.ends[1-e.side] }
 
-// Read reads what the peer has written, waiting for it if need be.
+// Read reads what the peer has written, waiting for it if need be. On a
+// TLS connection, a client reads only once the server's turn is over (see
+// serverBusyLocked).
 func (e *end) Read(b []byte) (int, error) {
 	n := e.p.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for len(e.in) == 0 {
+	var deadline time.Time
+	for len(e.in) == 0 || e.side == client && len(b) > 0 && e.p.serverBusyLocked() {
+		if len(e.in) > 0 {
+			// The server is still writing (or about to): wait for the end
+			// of its turn, within reason.
+			if deadline.IsZero() {
+				deadline = time.Now().Add(closeWait)
+				defer wake(n, closeWait)()
+			}
+			if !time.Now().Before(deadline) {
+				break
+			}
+			n.cond.Wait()
+			continue
+		}
 		switch {
 		case e.closed:
 			return 0, net.ErrClosed
@@ -107,17 +123,23 @@ func (e *end) Close() error {
 	if e.closed {
 		return nil
 	}
+	if e.side == client && e.p.serverBusyLocked() {
+		// On a TLS connection the server may answer the client's
+		// close_notify with its own: the client closes once the server's
+		// turn is over, so that whether that alert crosses the wire never
+		// depends on timing.
+		deadline := time.Now().Add(closeWait)
+		defer wake(n, closeWait)()
+		for e.p.serverBusyLocked() && time.Now().Before(deadline) {
+			n.cond.Wait()
+		}
+	}
 	e.closed = true
 	e.in = nil
 	n.cond.Broadcast()
 	if e.side == client && !e.peer().closed {
 		deadline := time.Now().Add(closeWait)
-		stop := time.AfterFunc(closeWait, func() {
-			n.mu.Lock()
-			n.cond.Broadcast()
-			n.mu.Unlock()
-		})
-		defer stop.Stop()
+		defer wake(n, closeWait)()
 		for !e.peer().closed && time.Now().Before(deadline) {
 			n.cond.Wait()
 		}
@@ -131,6 +153,27 @@ func (e *end) Close() error {
 		}
 	}
 	return nil
+}
+
+// serverBusyLocked reports whether the pipe carries TLS and its server end
+// is in the middle of its turn: open, and not waiting for input with
+// everything sent to it read. Under TLS both ends may write on their own
+// when a connection closes (close_notify alerts, RFC 8446 section 6.1), so
+// the client waits for the server's turn to end before it reads or closes:
+// that keeps the order of what crosses the wire the same on every run.
+func (p *pipe) serverBusyLocked() bool {
+	s := p.ends[server]
+	return p.tap != nil && !s.closed && (s.readers == 0 || len(s.in) > 0) && p.tap.TLS()
+}
+
+// wake broadcasts on the network's condition after d, so that a bounded
+// wait ends; call the returned function to stop it.
+func wake(n *Network, d time.Duration) func() bool {
+	return time.AfterFunc(d, func() {
+		n.mu.Lock()
+		n.cond.Broadcast()
+		n.mu.Unlock()
+	}).Stop
 }
 
 // LocalAddr returns this end's simulated address.

@@ -6,6 +6,13 @@
 // protocol lines (writes are not line-aligned) and records them in a
 // sim.Trace, together with the opening and closing of the connection. Live
 // mode wraps real TCP connections in the same Tap (see TapListener).
+//
+// Under TLS (RFC 8446) a Tap records both truths: each TLS record as an
+// eavesdropper sees it (a tls event: its type, its length, the handshake
+// messages sent in the clear, the start of the ciphertext), and, decrypted
+// with the traffic secrets the endpoints wrote to a KeyLog, the lines the
+// endpoints read. Only TLS 1.3 is decrypted; the world's servers and
+// clients speak nothing older.
 package wire
 
 import (
@@ -15,38 +22,66 @@ import (
 	"github.com/mailscope/mailscope/sim"
 )
 
-// Tap records the lines of one connection in a trace. It is safe for
-// concurrent use; each direction is split independently.
+// Tap records the lines of one connection in a trace, and its TLS records
+// once it switches to TLS. It is safe for concurrent use; each direction is
+// split independently.
 type Tap struct {
 	trace *sim.Trace    // immutable
 	conn  *sim.ConnInfo // immutable
+	keys  *KeyLog       // immutable; nil: TLS records are recorded, not decrypted
 
-	mu     sync.Mutex
-	c2s    splitter
-	s2c    splitter
-	closed bool
+	mu       sync.Mutex
+	c2s      splitter
+	s2c      splitter
+	sawC2S   bool      // the client has sent something
+	askedTLS bool      // the client's last line asked to start TLS
+	tls      *tlsState // nil until the connection switches to TLS
+	closed   bool
 }
 
 // NewTap records that conn opened (giving it its number) and returns the
-// tap for its lines.
-func NewTap(trace *sim.Trace, conn *sim.ConnInfo) *Tap {
+// tap for its lines. The TLS records of the connection are decrypted with
+// the secrets logged in keys (nil: they are only recorded as they cross the
+// wire).
+func NewTap(trace *sim.Trace, conn *sim.ConnInfo, keys *KeyLog) *Tap {
 	trace.NewConn(conn)
-	return &Tap{trace: trace, conn: conn}
+	return &Tap{trace: trace, conn: conn, keys: keys}
 }
 
 // Conn returns the connection the tap records.
 func (t *Tap) Conn() *sim.ConnInfo { return t.conn }
 
+// TLS reports whether the connection has switched to TLS.
+func (t *Tap) TLS() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.tls != nil
+}
+
 // Observe records the bytes p that crossed the connection in direction dir.
 func (t *Tap) Observe(dir sim.Dir, p []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
+	if t.closed || len(p) == 0 {
 		return
 	}
-	t.splitter(dir).feed(p, func(text []byte, end sim.LineEnd, size int) {
-		t.emit(dir, text, end, size)
-	})
+	switch {
+	case t.tls != nil && t.tls.dirs[dirIndex(dir)].on:
+		t.tlsFeed(dir, p)
+	case t.startsTLS(dir, p):
+		if t.tls == nil {
+			t.tls = &tlsState{}
+		}
+		t.tls.dirs[dirIndex(dir)].on = true
+		t.tlsFeed(dir, p)
+	default:
+		t.splitter(dir).feed(p, func(text []byte, end sim.LineEnd, size int) {
+			t.emit(dir, text, end, size)
+		})
+	}
+	if dir == sim.C2S {
+		t.sawC2S = true
+	}
 }
 
 // Close records any unfinished line and that the connection closed. Later
@@ -58,6 +93,9 @@ func (t *Tap) Close() {
 		return
 	}
 	t.closed = true
+	if t.tls != nil {
+		t.tlsClose()
+	}
 	for _, dir := range []sim.Dir{sim.C2S, sim.S2C} {
 		t.splitter(dir).flush(func(text []byte, end sim.LineEnd, size int) {
 			t.emit(dir, text, end, size)
@@ -74,6 +112,9 @@ func (t *Tap) splitter(dir sim.Dir) *splitter {
 }
 
 func (t *Tap) emit(dir sim.Dir, text []byte, end sim.LineEnd, size int) {
+	if dir == sim.C2S {
+		t.askedTLS = asksTLS(text)
+	}
 	t.trace.AppendLine(sim.Event{
 		Kind: sim.KindLine,
 		Conn: t.conn,
@@ -81,6 +122,20 @@ func (t *Tap) emit(dir sim.Dir, text []byte, end sim.LineEnd, size int) {
 		End:  end,
 		Size: int32(size),
 	}, text)
+}
+
+// asksTLS reports whether a client's line asks to start TLS: STARTTLS
+// (SMTP, RFC 3207), STLS (POP3, RFC 2595) or "tag STARTTLS" (IMAP, RFC 9051
+// section 6.2.1).
+func asksTLS(line []byte) bool {
+	w := bytes.Fields(line)
+	switch len(w) {
+	case 1:
+		return bytes.EqualFold(w[0], []byte("STARTTLS")) || bytes.EqualFold(w[0], []byte("STLS"))
+	case 2:
+		return bytes.EqualFold(w[1], []byte("STARTTLS"))
+	}
+	return false
 }
 
 // splitter re-splits a byte stream into lines ending in LF (CRLF or bare).

@@ -400,7 +400,7 @@ func TestNewTap(t *testing.T) {
 	var taps []*Tap
 	for i := 0; i < 3; i++ {
 		info := &sim.ConnInfo{Proto: sim.SMTP, Client: fmt.Sprint("dev", i), Server: "mx", Port: 25}
-		tap := NewTap(tr, info)
+		tap := NewTap(tr, info, nil)
 		if tap.Conn() != info {
 			t.Errorf("NewTap(%d).Conn() = %p, want the info given, %p", i, tap.Conn(), info)
 		}
@@ -422,8 +422,8 @@ func TestNewTap(t *testing.T) {
 
 func TestTap(t *testing.T) {
 	tr := newTrace()
-	other := NewTap(tr, &sim.ConnInfo{Proto: sim.IMAP})
-	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.SMTP})
+	other := NewTap(tr, &sim.ConnInfo{Proto: sim.IMAP}, nil)
+	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.SMTP}, nil)
 
 	tap.Observe(sim.S2C, []byte("220 mx ESMTP\r\n"))
 	tap.Observe(sim.C2S, []byte("EHLO lap"))
@@ -471,7 +471,7 @@ func TestTap(t *testing.T) {
 // the caller reuses its buffer, as a reader's buffer is.
 func TestTapKeepsText(t *testing.T) {
 	tr := newTrace()
-	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.POP3})
+	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.POP3}, nil)
 	buf := []byte("USER ana\r\n")
 	tap.Observe(sim.C2S, buf)
 	copy(buf, "PASS xyz\r\n")
@@ -490,7 +490,7 @@ func TestTapKeepsText(t *testing.T) {
 
 func TestTapCloseWithoutLines(t *testing.T) {
 	tr := newTrace()
-	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.SMTP})
+	tap := NewTap(tr, &sim.ConnInfo{Proto: sim.SMTP}, nil)
 	tap.Close()
 	want := []tapEvent{{Kind: sim.KindOpen, Conn: 1}, {Kind: sim.KindClose, Conn: 1}}
 	if got := tapEvents(tr.Events()); !reflect.DeepEqual(got, want) {

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"crypto/tls"
 	"net"
 
 	"github.com/mailscope/mailscope/sim"
@@ -9,9 +10,12 @@ import (
 // TapListener wraps a real listener so that every accepted connection is
 // recorded in trace as a live connection to the simulated server host on
 // port, speaking proto. What the client sends is recorded as the server
-// reads it; what the server sends, as it writes it.
-func TapListener(ln net.Listener, trace *sim.Trace, host string, port int, proto sim.Proto) net.Listener {
-	return &tapListener{Listener: ln, trace: trace, host: host, port: port, proto: proto}
+// reads it; what the server sends, as it writes it. TLS records are
+// decrypted with the secrets in keys (which the server must write to), if
+// not nil. For implicit TLS, wrap the tap listener with tls.NewListener:
+// the tap must see the bytes as they cross the wire.
+func TapListener(ln net.Listener, trace *sim.Trace, host string, port int, proto sim.Proto, keys *KeyLog) net.Listener {
+	return &tapListener{Listener: ln, trace: trace, host: host, port: port, proto: proto, keys: keys}
 }
 
 type tapListener struct {
@@ -20,6 +24,7 @@ type tapListener struct {
 	host  string
 	port  int
 	proto sim.Proto
+	keys  *KeyLog
 }
 
 func (l *tapListener) Accept() (net.Conn, error) {
@@ -28,7 +33,7 @@ func (l *tapListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	info := &sim.ConnInfo{Proto: l.proto, Client: c.RemoteAddr().String(), Server: l.host, Port: l.port, Live: true}
-	return &tapConn{Conn: c, tap: NewTap(l.trace, info)}, nil
+	return &tapConn{Conn: c, tap: NewTap(l.trace, info, l.keys)}, nil
 }
 
 // tapConn is a real connection whose traffic is recorded.
@@ -60,8 +65,11 @@ func (c *tapConn) Close() error {
 }
 
 // Info returns the recorded description of a connection made by a Network
-// or accepted by a TapListener, or nil.
+// or accepted by a TapListener (or of a TLS connection over one), or nil.
 func Info(c net.Conn) *sim.ConnInfo {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	switch c := c.(type) {
 	case *end:
 		if c.p.tap != nil {

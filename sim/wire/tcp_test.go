@@ -19,7 +19,7 @@ func TestTapListener(t *testing.T) {
 		t.Skipf("no loopback TCP: %v", err)
 	}
 	tr := newTrace()
-	tl := TapListener(ln, tr, mxHost, 25, sim.SMTP)
+	tl := TapListener(ln, tr, mxHost, 25, sim.SMTP, nil)
 	defer tl.Close()
 	if tl.Addr().String() != ln.Addr().String() {
 		t.Errorf("TapListener.Addr() = %v, want the real listener's %v", tl.Addr(), ln.Addr())

@@ -128,7 +128,7 @@ func BenchmarkEventMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		trace := sim.NewTrace(sim.TraceOptions{Clock: sim.NewVirtualClock(sim.Epoch), LineDelay: world.DefaultLineDelay})
-		tap := wire.NewTap(trace, &sim.ConnInfo{Proto: sim.SMTP, Client: "a", Server: "b", Port: 25})
+		tap := wire.NewTap(trace, &sim.ConnInfo{Proto: sim.SMTP, Client: "a", Server: "b", Port: 25}, nil)
 		for i := 0; i < lines/2; i++ {
 			tap.Observe(sim.C2S, chunk)
 		}

@@ -106,7 +106,7 @@ func (w *World) Serve(opts ServeOptions) ([]Listening, error) {
 	}
 	var out []Listening
 	for _, o := range open {
-		w.serve(wire.TapListener(o.l, w.Trace, "localhost", o.port, o.proto), o.server())
+		w.serve(wire.TapListener(o.l, w.Trace, "localhost", o.port, o.proto, nil), o.server())
 		out = append(out, Listening{Service: o.name, Port: o.port, Addr: o.l.Addr()})
 	}
 	return out, nil
