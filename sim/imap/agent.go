@@ -1,19 +1,37 @@
 package imap
 
 import (
+	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
+// Dialer opens a connection for an agent. It returns the connection and,
+// when the agent is to upgrade it with STARTTLS before logging in (RFC 9051
+// section 6.2.1), the TLS configuration for that; for implicit TLS (port
+// 993, RFC 8314) it returns the TLS connection itself and no
+// configuration.
+type Dialer func() (conn net.Conn, startTLS *tls.Config, err error)
+
+// Plain returns a Dialer that dials with dial and never starts TLS.
+func Plain(dial func() (net.Conn, error)) Dialer {
+	return func() (net.Conn, *tls.Config, error) {
+		c, err := dial()
+		return c, nil, err
+	}
+}
+
 // Agent is the IMAP client of a device: one connection, opened and logged
 // in on first use, used the way a mail client uses it. An agent is driven by
 // one goroutine at a time.
 type Agent struct {
-	dial     func() (net.Conn, error)
+	dial     Dialer
 	username string
 	password string
 
@@ -24,7 +42,7 @@ type Agent struct {
 
 // NewAgent returns an agent that connects with dial and logs in with the
 // given credentials.
-func NewAgent(dial func() (net.Conn, error), username, password string) *Agent {
+func NewAgent(dial Dialer, username, password string) *Agent {
 	return &Agent{dial: dial, username: username, password: password}
 }
 
@@ -42,11 +60,27 @@ func (a *Agent) Login() error {
 	if a.c != nil {
 		return nil
 	}
-	conn, err := a.dial()
+	conn, startTLS, err := a.dial()
 	if err != nil {
 		return err
 	}
-	c := imapclient.New(conn, nil)
+	var c *imapclient.Client
+	if startTLS != nil {
+		// imapclient sends STARTTLS without waiting for the greeting; a
+		// careful client waits, and so the transcript always shows the
+		// greeting first.
+		c, err = imapclient.NewStartTLS(newGreetedConn(conn), &imapclient.Options{TLSConfig: startTLS})
+		if err != nil {
+			return err
+		}
+		// What the server said before TLS no longer counts: the client
+		// asks for the capabilities again (RFC 9051 section 6.2.1). It
+		// does so on its own, from another goroutine; waiting for the
+		// answer keeps LOGIN after it.
+		c.Caps()
+	} else {
+		c = imapclient.New(conn, nil)
+	}
 	if err := c.WaitGreeting(); err != nil {
 		c.Close()
 		return err
@@ -201,6 +235,37 @@ func (a *Agent) selected() error {
 		return ErrNotSelected
 	}
 	return nil
+}
+
+// greetedConn holds the client's writes until the server's greeting (its
+// first line) has arrived.
+type greetedConn struct {
+	net.Conn
+	once    sync.Once
+	greeted chan struct{} // closed when the greeting arrived, or reading failed
+}
+
+func newGreetedConn(c net.Conn) *greetedConn {
+	return &greetedConn{Conn: c, greeted: make(chan struct{})}
+}
+
+func (c *greetedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil || bytes.IndexByte(b[:n], '\n') >= 0 {
+		c.once.Do(func() { close(c.greeted) })
+	}
+	return n, err
+}
+
+func (c *greetedConn) Write(b []byte) (int, error) {
+	<-c.greeted
+	return c.Conn.Write(b)
+}
+
+func (c *greetedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { close(c.greeted) })
+	return err
 }
 
 func (a *Agent) String() string {

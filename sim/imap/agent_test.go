@@ -65,10 +65,10 @@ func newWorld(t *testing.T) *world {
 // agent returns an agent of the device laptop that logs in with password.
 func (w *world) agent(t *testing.T, password string) *simimap.Agent {
 	t.Helper()
-	a := simimap.NewAgent(func() (net.Conn, error) {
+	a := simimap.NewAgent(simimap.Plain(func() (net.Conn, error) {
 		w.dials++
 		return w.net.Dial("laptop", host, 143)
-	}, beto, password)
+	}), beto, password)
 	t.Cleanup(a.Close)
 	return a
 }
@@ -184,7 +184,7 @@ func TestAgentWrongPassword(t *testing.T) {
 
 func TestAgentDialError(t *testing.T) {
 	w := newWorld(t)
-	a := simimap.NewAgent(func() (net.Conn, error) { return w.net.Dial("laptop", host, 993) }, beto, password)
+	a := simimap.NewAgent(simimap.Plain(func() (net.Conn, error) { return w.net.Dial("laptop", host, 993) }), beto, password)
 	err := a.Login()
 	if !errors.Is(err, wire.ErrRefused) || a.Connected() {
 		t.Errorf("Login to a closed port = %v (connected %v), want %v", err, a.Connected(), wire.ErrRefused)
@@ -471,7 +471,7 @@ func TestServerHost(t *testing.T) {
 			defer close(served)
 			srv.Serve(ln)
 		}()
-		a := simimap.NewAgent(func() (net.Conn, error) { return nw.Dial("laptop", "server", port) }, tt.user, password)
+		a := simimap.NewAgent(simimap.Plain(func() (net.Conn, error) { return nw.Dial("laptop", "server", port) }), tt.user, password)
 		err = a.Login()
 		if tt.ok && err != nil {
 			t.Errorf("Login(%s) on a server for %q = %v, want OK", tt.user, tt.host, err)

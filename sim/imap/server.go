@@ -1,10 +1,12 @@
 // Package imap runs the IMAP side of a simulated world with go-imap v2
 // (RFC 9051, IMAP4rev2, and RFC 3501, IMAP4rev1): a server over the shared
-// store, and the client agent a device uses to read and organise mail,
-// including IDLE (RFC 2177) and MOVE (RFC 6851).
+// store, with STARTTLS (RFC 9051 section 6.2.1) or implicit TLS on port
+// 993 (RFC 8314), and the client agent a device uses to read and organise
+// mail, including IDLE (RFC 2177) and MOVE (RFC 6851).
 package imap
 
 import (
+	"crypto/tls"
 	"io"
 	"log"
 
@@ -40,6 +42,16 @@ type Config struct {
 	Host string
 	// Logger receives the server's internal errors; nil discards them.
 	Logger imapserver.Logger
+	// TLS, when set, is offered with STARTTLS. For implicit TLS (port
+	// 993), serve on a tls.NewListener too: the library sees the TLS
+	// connection and offers no STARTTLS on it.
+	TLS *tls.Config
+	// RequireTLS refuses LOGIN and AUTHENTICATE before TLS, as a server on
+	// an open network does: the capabilities say LOGINDISABLED, and the
+	// commands get NO [PRIVACYREQUIRED]. Without it plaintext
+	// authentication is allowed, as it is on the simulated network and on
+	// loopback addresses.
+	RequireTLS bool
 }
 
 // NewServer returns an IMAP server over the store. Serve it on a listener.
@@ -57,10 +69,9 @@ func NewServer(cfg Config) *imapserver.Server {
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return cfg.Store.NewSession(accept), nil, nil
 		},
-		Caps:   Caps,
-		Logger: logger,
-		// Plaintext LOGIN is allowed: simulated links are private and live
-		// mode listens on loopback. TLS arrives with its own issue.
-		InsecureAuth: true,
+		Caps:         Caps,
+		Logger:       logger,
+		TLSConfig:    cfg.TLS,
+		InsecureAuth: !cfg.RequireTLS,
 	})
 }

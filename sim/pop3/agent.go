@@ -1,6 +1,7 @@
 package pop3
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -65,18 +66,33 @@ type Result struct {
 // messages it has downloaded (by unique-id, as mail programs do) so that it
 // fetches each only once. An agent is driven by one goroutine at a time.
 type Agent struct {
-	dial     func() (net.Conn, error) // immutable
-	username string                   // immutable
-	password string                   // immutable
-	opts     AgentOptions             // immutable
+	dial     Dialer       // immutable
+	username string       // immutable
+	password string       // immutable
+	opts     AgentOptions // immutable
 
 	downloaded map[string]time.Time // unique-id -> when it was first downloaded whole
 	previewed  map[string]bool      // unique-ids whose header was fetched
 }
 
+// Dialer opens a connection for a session of an agent. It returns the
+// connection and, when the agent is to upgrade it with STLS before logging
+// in (RFC 2595 section 4), the TLS configuration for that; for implicit TLS
+// (port 995, RFC 8314) it returns the TLS connection itself and no
+// configuration.
+type Dialer func() (conn net.Conn, stls *tls.Config, err error)
+
+// Plain returns a Dialer that dials with dial and never starts TLS.
+func Plain(dial func() (net.Conn, error)) Dialer {
+	return func() (net.Conn, *tls.Config, error) {
+		c, err := dial()
+		return c, nil, err
+	}
+}
+
 // NewAgent returns an agent that connects with dial and logs in with the
 // given credentials.
-func NewAgent(dial func() (net.Conn, error), username, password string, opts AgentOptions) *Agent {
+func NewAgent(dial Dialer, username, password string, opts AgentOptions) *Agent {
 	if opts.Clock == nil {
 		opts.Clock = sim.RealClock{}
 	}
@@ -121,7 +137,7 @@ func (a *Agent) Preview() (*Result, error) { return a.session(opPreview) }
 func (a *Agent) Drop() (*Result, error) { return a.session(opDrop) }
 
 func (a *Agent) session(o op) (*Result, error) {
-	conn, err := a.dial()
+	conn, stls, err := a.dial()
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +147,7 @@ func (a *Agent) session(o op) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
-	err = a.run(c, o, res)
+	err = a.run(c, stls, o, res)
 	switch {
 	case err != nil:
 		var perr *Error
@@ -158,8 +174,19 @@ func (a *Agent) session(o op) (*Result, error) {
 	return res, nil
 }
 
-func (a *Agent) run(c *Client, o op, res *Result) error {
+func (a *Agent) run(c *Client, stls *tls.Config, o op, res *Result) error {
 	caps, _ := c.Capa() // a server without CAPA is still a POP3 server
+	if stls != nil {
+		if caps != nil && !slices.Contains(caps, "STLS") {
+			return errors.New("pop3: the server does not offer STLS")
+		}
+		if err := c.Stls(stls); err != nil {
+			return err
+		}
+		// What the server offers may change under TLS (RFC 2595 section
+		// 4): ask again.
+		caps, _ = c.Capa()
+	}
 	if err := a.login(c, caps); err != nil {
 		return err
 	}

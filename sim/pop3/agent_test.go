@@ -17,7 +17,7 @@ func (e *env) agent(opts AgentOptions) (*Agent, *[]*Message) {
 	var saved []*Message
 	opts.Clock = e.clock
 	opts.Save = func(m *Message) { saved = append(saved, m) }
-	a := NewAgent(func() (net.Conn, error) { return e.net.Dial("beto-phone", host, 110) }, beto, password, opts)
+	a := NewAgent(Plain(func() (net.Conn, error) { return e.net.Dial("beto-phone", host, 110) }), beto, password, opts)
 	return a, &saved
 }
 
@@ -189,11 +189,11 @@ func TestAgentLogin(t *testing.T) {
 		t.Errorf("after a refusal the agent sent %q, want QUIT last", got)
 	}
 	unlock()
-	bad := NewAgent(func() (net.Conn, error) { return e.net.Dial("x", host, 110) }, beto, "limon", AgentOptions{})
+	bad := NewAgent(Plain(func() (net.Conn, error) { return e.net.Dial("x", host, 110) }), beto, "limon", AgentOptions{})
 	if _, err := bad.Check(); !IsCode(err, CodeAuth) {
 		t.Errorf("Check() with a wrong password: %v, want [AUTH]", err)
 	}
-	odd := NewAgent(func() (net.Conn, error) { return e.net.Dial("x", host, 110) }, beto, password, AgentOptions{Auth: "kerberos"})
+	odd := NewAgent(Plain(func() (net.Conn, error) { return e.net.Dial("x", host, 110) }), beto, password, AgentOptions{Auth: "kerberos"})
 	if _, err := odd.Check(); err == nil {
 		t.Error("an unknown way to log in worked")
 	}

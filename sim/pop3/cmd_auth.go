@@ -34,6 +34,9 @@ func (c *conn) handleAuth(cmd *command) error {
 	default:
 		return errorf("AUTH needs a mechanism and at most an initial response")
 	}
+	if err := c.plaintextAuth(); err != nil {
+		return err
+	}
 	var account *store.Account
 	var srv gosasl.Server
 	switch mech := strings.ToUpper(cmd.Args[0]); mech {

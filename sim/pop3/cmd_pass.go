@@ -9,6 +9,9 @@ func (c *conn) handlePass(cmd *command) error {
 	}
 	user := c.user
 	c.user = ""
+	if err := c.plaintextAuth(); err != nil {
+		return err
+	}
 	switch {
 	case user == "":
 		return errorf("PASS must come right after USER")

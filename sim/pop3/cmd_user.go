@@ -10,6 +10,9 @@ func (c *conn) handleUser(cmd *command) error {
 	if cmd.Rest == "" {
 		return errorf("USER needs a user name")
 	}
+	if err := c.plaintextAuth(); err != nil {
+		return err
+	}
 	c.user = cmd.Rest
 	return c.ok("Send your password with PASS")
 }

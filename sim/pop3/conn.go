@@ -2,6 +2,7 @@ package pop3
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -66,7 +67,7 @@ type conn struct {
 	w  *bufio.Writer
 
 	state     state
-	tls       bool   // STLS done
+	tls       bool   // STLS done, or implicit TLS
 	timestamp string // the APOP timestamp of the greeting
 	user      string // the name USER gave, waiting for PASS
 	acct      *store.Account
@@ -80,8 +81,18 @@ type conn struct {
 
 func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{srv: s, raw: nc, nc: nc, state: stateAuthorization}
+	_, c.tls = nc.(*tls.Conn) // implicit TLS
 	c.r, c.w = newBufs(nc)
 	return c
+}
+
+// plaintextAuth returns the refusal of a command that would send a
+// password in the clear, when the server requires TLS first, or nil.
+func (c *conn) plaintextAuth() error {
+	if c.srv.cfg.RequireTLS && !c.tls {
+		return &Error{Code: CodeAuth, Text: "Plaintext authentication is disallowed without TLS: use STLS first"}
+	}
+	return nil
 }
 
 // serve greets the client and runs its commands until the session ends.

@@ -46,6 +46,7 @@ type env struct {
 	trace *sim.Trace
 	st    *store.Store
 	net   *wire.Network
+	keys  *wire.KeyLog // the TLS secrets the taps decrypt with
 	srv   *Server
 	acct  *store.Account
 }
@@ -73,7 +74,8 @@ func newEnv(t testing.TB, cfg Config, msgs ...string) *env {
 			t.Fatal(err)
 		}
 	}
-	nw := wire.NewNetwork(wire.Options{Trace: tr})
+	keys := wire.NewKeyLog()
+	nw := wire.NewNetwork(wire.Options{Trace: tr, KeyLog: keys})
 	ln, err := nw.Listen(host, 110, sim.POP3)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ func newEnv(t testing.TB, cfg Config, msgs ...string) *env {
 		ln.Close()
 		<-served
 	})
-	return &env{clock: clock, trace: tr, st: st, net: nw, srv: srv, acct: acct}
+	return &env{clock: clock, trace: tr, st: st, net: nw, keys: keys, srv: srv, acct: acct}
 }
 
 // fixture returns an env with the usual maildrop.

@@ -47,8 +47,16 @@ type Config struct {
 	// applied with read deadlines, which simulated connections ignore: a
 	// learner who pauses never trips it.
 	Timeout time.Duration
-	// TLS, when set, makes the server offer STLS (RFC 2595).
+	// TLS, when set, makes the server offer STLS (RFC 2595). For implicit
+	// TLS (port 995, RFC 8314), serve on a tls.NewListener too: a session
+	// on a TLS connection offers no STLS.
 	TLS *tls.Config
+	// RequireTLS refuses USER, PASS and AUTH before TLS, as a server on an
+	// open network does (RFC 2595 section 2.2): CAPA does not offer them,
+	// and they get "-ERR [AUTH]". APOP, which never sends the password,
+	// is still accepted. Without it plaintext authentication is allowed,
+	// as it is on the simulated network and on loopback addresses.
+	RequireTLS bool
 	// Logger receives the server's internal errors; nil discards them.
 	Logger *log.Logger
 }

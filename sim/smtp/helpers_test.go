@@ -2,6 +2,7 @@ package smtp_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -55,6 +56,8 @@ type fixture struct {
 	// MaxMessageBytes of the servers started by serve; zero means the default.
 	maxBytes int64
 	byName   map[string]*smtp.Host // the hosts by name; the test's goroutine only
+	keys     *wire.KeyLog          // the TLS secrets, with which the taps decrypt
+	tls      *tlsConfigs           // with fixtureOptions.tls; nil otherwise
 
 	mu       sync.Mutex
 	byDomain map[string]*smtp.Host // guarded by mu
@@ -66,6 +69,9 @@ type fixture struct {
 
 type fixtureOptions struct {
 	maxBytes int64 // MaxMessageBytes of every server; zero means the default
+	// tls makes every server offer STARTTLS, and serves submission with
+	// implicit TLS on port 465 too.
+	tls bool
 }
 
 // newFixture builds the world and starts the servers of both hosts. Every
@@ -89,7 +95,11 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 		mxCalls:  make(map[string]int),
 	}
 	f.store = store.New(store.Options{Clock: clock, Publish: f.publish})
-	f.net = wire.NewNetwork(wire.Options{Trace: f.trace, Resolve: f.ip})
+	f.keys = wire.NewKeyLog()
+	f.net = wire.NewNetwork(wire.Options{Trace: f.trace, Resolve: f.ip, KeyLog: f.keys})
+	if o.tls {
+		f.tls = newTLSConfigs(t, f.keys)
+	}
 	ejemplo := f.addHost(ejemploHost, "192.0.2.10", "ejemplo.com")
 	otro := f.addHost(otroHost, "192.0.2.11", "otro.org")
 	for _, a := range accounts {
@@ -100,6 +110,9 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 	for _, h := range []*smtp.Host{ejemplo, otro} {
 		f.serve(h, smtp.RoleMX, 25)
 		f.serve(h, smtp.RoleSubmission, 587)
+		if o.tls {
+			f.serveImplicit(h.Name, 465, f.config(h, smtp.RoleSubmission))
+		}
 	}
 	return f
 }
@@ -189,6 +202,7 @@ func (f *fixture) config(h *smtp.Host, role smtp.Role) smtp.Config {
 		PTR:             f.ptr,
 		NewID:           f.newID,
 		MaxMessageBytes: f.maxBytes,
+		TLS:             f.tls.server(),
 		Queued: func(h *smtp.Host) {
 			f.mu.Lock()
 			f.queued = append(f.queued, h.Name)
@@ -211,6 +225,23 @@ func (f *fixture) serveConfig(host string, port int, cfg smtp.Config) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.serveOn(host, port, l, cfg)
+}
+
+// serveImplicit starts a server with cfg on host:port of the network, with
+// implicit TLS, until the test ends.
+func (f *fixture) serveImplicit(host string, port int, cfg smtp.Config) {
+	f.t.Helper()
+	l, err := f.net.Listen(host, port, sim.SMTP)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.serveOn(host, port, tls.NewListener(l, f.tls.server()), cfg)
+}
+
+// serveOn serves a server with cfg on l until the test ends.
+func (f *fixture) serveOn(host string, port int, l net.Listener, cfg smtp.Config) {
+	f.t.Helper()
 	s := smtp.NewServer(cfg)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,14 @@ type Relay struct {
 	Dial func(from, host string, port int) (net.Conn, error)
 	// LookupMX returns the exchangers of a domain, most preferred first.
 	LookupMX func(domain string) ([]string, error)
+	// TLS, when set, makes the relay use STARTTLS (RFC 3207) with every
+	// exchanger that offers it, as mail servers do by default
+	// (opportunistic TLS): it returns the TLS configuration for an
+	// exchanger's host name. An exchanger that does not offer STARTTLS gets
+	// the message in the clear, on a new connection; one whose handshake
+	// fails (an untrusted certificate) does not get it, and the message
+	// stays queued.
+	TLS func(exchanger string) *tls.Config
 }
 
 // Outcome is what became of one recipient of a queued message.
@@ -106,14 +115,47 @@ func (r *Relay) deliverDomain(it *Item, domain string, rcpts []string) []Outcome
 	return fail("", lastErr, false)
 }
 
+// open starts a session with an exchanger on conn: EHLO, and STARTTLS
+// when the relay uses TLS and the exchanger offers it.
+func (r *Relay) open(conn net.Conn, mx string) (*gosmtp.Client, error) {
+	if r.TLS == nil {
+		c := gosmtp.NewClient(conn)
+		if err := c.Hello(r.Host.Name); err != nil {
+			c.Quit()
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	}
+	c, offered, err := startTLS(conn, r.Host.Name, r.TLS(mx))
+	if err == nil || offered {
+		return c, err
+	}
+	// No STARTTLS on offer: in the clear, on a new connection (go-smtp
+	// closed this one).
+	conn, err = r.Dial(r.Host.Name, mx, 25)
+	if err != nil {
+		return nil, err
+	}
+	clear := *r
+	clear.TLS = nil
+	return clear.open(conn, mx)
+}
+
 // converse runs one SMTP transaction with an exchanger.
 func (r *Relay) converse(conn net.Conn, it *Item, mx string, rcpts []string) []Outcome {
-	c := gosmtp.NewClient(conn)
-	defer c.Close()
 	out := make([]Outcome, len(rcpts))
 	for i, rcpt := range rcpts {
 		out[i] = Outcome{QueueID: it.ID, Rcpt: rcpt, Exchanger: mx}
 	}
+	c, err := r.open(conn, mx)
+	if err != nil {
+		for i := range out {
+			out[i].Err, out[i].Permanent = err, isPermanent(err)
+		}
+		return out
+	}
+	defer c.Close()
 	failAll := func(err error) []Outcome {
 		for i := range out {
 			if out[i].Err == nil {
@@ -122,9 +164,6 @@ func (r *Relay) converse(conn net.Conn, it *Item, mx string, rcpts []string) []O
 		}
 		c.Quit()
 		return out
-	}
-	if err := c.Hello(r.Host.Name); err != nil {
-		return failAll(err)
 	}
 	if err := c.Mail(it.From, &gosmtp.MailOptions{Size: int64(len(it.Data))}); err != nil {
 		return failAll(err)

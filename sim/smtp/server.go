@@ -1,11 +1,14 @@
 // Package smtp runs the SMTP side of a simulated world with go-smtp
 // (RFC 5321): a server in one of two roles, mail exchanger on port 25 and
-// message submission on port 587 (RFC 6409, AUTH required, RFC 4954), an
-// outbound queue, the relay that empties it through the MX records of the
-// recipients' domains, and the submission client a device uses.
+// message submission on ports 587 and 465 (RFC 6409, AUTH PLAIN and LOGIN
+// required, RFC 4954; port 465 with implicit TLS, RFC 8314), an outbound
+// queue, the relay that empties it through the MX records of the
+// recipients' domains (with opportunistic STARTTLS, RFC 3207, when asked),
+// and the submission client a device uses.
 package smtp
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"slices"
@@ -27,8 +30,9 @@ const (
 	// 25). It needs no authentication and refuses to relay to other
 	// domains.
 	RoleMX Role = iota
-	// RoleSubmission receives mail from the server's own users (port 587),
-	// who must authenticate; mail for other domains is queued for relay.
+	// RoleSubmission receives mail from the server's own users (port 587,
+	// and 465 with implicit TLS), who must authenticate; mail for other
+	// domains is queued for relay.
 	RoleSubmission
 )
 
@@ -73,6 +77,15 @@ type Config struct {
 	Queued func(*Host)
 	// Logger receives the server's internal errors; nil discards them.
 	Logger gosmtp.Logger
+	// TLS, when set, is offered with STARTTLS (RFC 3207). For implicit
+	// TLS (port 465, RFC 8314), serve on a tls.NewListener instead: go-smtp
+	// then runs the handshake itself.
+	TLS *tls.Config
+	// RequireTLS refuses authentication before TLS, as a server on an
+	// open network does: AUTH is not offered, and is answered "523 5.7.10
+	// TLS is required". Without it plaintext AUTH is allowed, as it is on
+	// the simulated network and on loopback addresses.
+	RequireTLS bool
 }
 
 // NewServer returns a go-smtp server with the given configuration. Serve it
@@ -95,9 +108,8 @@ func NewServer(cfg Config) *gosmtp.Server {
 	}
 	s.MaxMessageBytes = cfg.MaxMessageBytes
 	s.MaxRecipients = 100
-	// Plaintext AUTH is allowed: simulated links are private and live mode
-	// listens on loopback. TLS arrives with its own issue.
-	s.AllowInsecureAuth = true
+	s.TLSConfig = cfg.TLS
+	s.AllowInsecureAuth = !cfg.RequireTLS
 	s.ReadTimeout = 10 * time.Minute
 	s.WriteTimeout = time.Minute
 	s.ErrorLog = cfg.Logger

@@ -42,7 +42,7 @@ func TestSubmitTranscript(t *testing.T) {
 		"S: 250-8BITMIME",
 		"S: 250-ENHANCEDSTATUSCODES",
 		"S: 250-CHUNKING",
-		"S: 250-AUTH PLAIN",
+		"S: 250-AUTH PLAIN LOGIN",
 		fmt.Sprintf("S: 250-SIZE %d", smtp.DefaultMaxMessageBytes),
 		"S: 250 LIMITS RCPTMAX=100",
 		"C: AUTH PLAIN " + b64("\x00ana@ejemplo.com\x00manzana"),
@@ -452,7 +452,10 @@ func TestSubmissionProtocol(t *testing.T) {
 		{"DATA after a refused RCPT", []step{ehlo, auth, mail,
 			{"RCPT TO:<nadie@ejemplo.com>", "550 5.1.1 <nadie@ejemplo.com>: Recipient address rejected: User unknown in local recipient table"},
 			{"DATA", "502 5.5.1 Missing RCPT TO command."}}},
-		{"AUTH LOGIN", []step{ehlo, {"AUTH LOGIN", "504 5.7.4 Unsupported authentication mechanism"}}},
+		{"AUTH CRAM-MD5", []step{ehlo, {"AUTH CRAM-MD5", "504 5.7.4 Unsupported authentication mechanism"}}},
+		{"AUTH LOGIN", []step{ehlo, {"AUTH LOGIN", "334 VXNlcm5hbWU6"}, {b64("ana@ejemplo.com"), "334 UGFzc3dvcmQ6"}, {b64("manzana"), auth.want}, mail}},
+		{"AUTH LOGIN with the username", []step{ehlo, {"AUTH LOGIN " + b64("ana@ejemplo.com"), "334 UGFzc3dvcmQ6"}, {b64("manzana"), auth.want}, mail}},
+		{"AUTH LOGIN wrong password", []step{ehlo, {"AUTH LOGIN " + b64("ana@ejemplo.com"), "334 UGFzc3dvcmQ6"}, {b64("naranja"), authFail}}},
 		{"AUTH without mechanism", []step{ehlo, {"AUTH", "502 5.5.4 Missing parameter"}}},
 		{"AUTH bad base64", []step{ehlo, {"AUTH PLAIN !!!", "454 4.7.0 Invalid base64 data"}}},
 		{"AUTH twice", []step{ehlo, auth, {authPlain("", "ana@ejemplo.com", "manzana"), "503 5.5.1 Already authenticated"}}},
@@ -499,7 +502,7 @@ func TestEHLOExtensions(t *testing.T) {
 		want []string
 	}{
 		{25, []string{"250-Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
-		{587, []string{"250-Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-AUTH PLAIN", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
+		{587, []string{"250-Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-AUTH PLAIN LOGIN", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
 	} {
 		r := f.rawDial(otroHost, tt.port)
 		if got := r.ehlo("x"); !slices.Equal(got, tt.want) {

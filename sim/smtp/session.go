@@ -11,6 +11,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/mailscope/mailscope/sim/message"
+	simsasl "github.com/mailscope/mailscope/sim/sasl"
 	"github.com/mailscope/mailscope/sim/store"
 )
 
@@ -187,23 +188,35 @@ type submissionSession struct {
 
 var _ gosmtp.AuthSession = (*submissionSession)(nil)
 
-func (s *submissionSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+// Mechanisms are the SASL mechanisms the submission role offers: PLAIN
+// (RFC 4616) and LOGIN, which mail clients still use.
+var Mechanisms = []string{sasl.Plain, simsasl.Login}
+
+func (s *submissionSession) AuthMechanisms() []string { return Mechanisms }
 
 func (s *submissionSession) Auth(mech string) (sasl.Server, error) {
-	if mech != sasl.Plain {
-		return nil, gosmtp.ErrAuthUnknownMechanism
+	switch mech {
+	case sasl.Plain:
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			if identity != "" && !strings.EqualFold(identity, username) {
+				return gosmtp.ErrAuthFailed
+			}
+			return s.login(username, password)
+		}), nil
+	case simsasl.Login:
+		return simsasl.NewLoginServer(s.login), nil
 	}
-	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if identity != "" && !strings.EqualFold(identity, username) {
-			return gosmtp.ErrAuthFailed
-		}
-		a, err := s.cfg.Store.Authenticate(username, password, s.accepts)
-		if err != nil {
-			return gosmtp.ErrAuthFailed
-		}
-		s.user = a
-		return nil
-	}), nil
+	return nil, gosmtp.ErrAuthUnknownMechanism
+}
+
+// login checks a username and password and authenticates the session.
+func (s *submissionSession) login(username, password string) error {
+	a, err := s.cfg.Store.Authenticate(username, password, s.accepts)
+	if err != nil {
+		return gosmtp.ErrAuthFailed
+	}
+	s.user = a
+	return nil
 }
 
 // accepts reports whether the account may submit through this server.

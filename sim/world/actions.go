@@ -142,6 +142,9 @@ func (w *World) flush(srv *Server) error {
 // doIMAP runs one IMAP operation of a device and updates its local copy.
 func (d *Device) doIMAP(a *IMAPAction) error {
 	ag := d.imap
+	if err := d.imapSecurity(a.TLS); err != nil {
+		return err
+	}
 	set, err := a.numSet()
 	if err != nil {
 		return err

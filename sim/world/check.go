@@ -124,6 +124,10 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 				c.add(fmt.Sprintf("%s.send.to[%d]", p, i), "%q is not an address such as beto@otro.org", to)
 			}
 		}
+		checkTLS(c, p+".send.tls", s.TLS)
+		if s.Auth != "" && s.Auth != AuthPlain && s.Auth != AuthLogin {
+			c.add(p+".send.auth", "auth %q is not %s or %s", s.Auth, AuthPlain, AuthLogin)
+		}
 		for i, at := range s.Attach {
 			if at.Name == "" {
 				c.add(fmt.Sprintf("%s.send.attach[%d].name", p, i), "an attachment needs a file name")
@@ -168,10 +172,12 @@ func checkPOP3(c *checker, p string, a *POP3Action, devices map[string]string) {
 	if !slices.Contains(POP3Ops, a.Op) {
 		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(POP3Ops, ", "))
 	}
+	checkTLS(c, p+".tls", a.TLS)
 }
 
 func checkIMAP(c *checker, p string, a *IMAPAction, device func(path, id string)) {
 	device(p+".device", a.Device)
+	checkTLS(c, p+".tls", a.TLS)
 	if !slices.Contains(IMAPOps, a.Op) {
 		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(IMAPOps, ", "))
 		return

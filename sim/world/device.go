@@ -1,6 +1,7 @@
 package world
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"reflect"
@@ -30,6 +31,8 @@ type Device struct {
 	server   string         // immutable: the server of its account
 	imap     *simimap.Agent // used by one action at a time
 	pop3     *pop3.Agent    // nil unless the device reads with POP3; used by one action at a time
+	imapTLS  string         // how the IMAP agent's next connection is secured; used by one action at a time
+	pop3TLS  string         // how the next POP3 session is secured; used by one action at a time
 
 	mu    sync.Mutex
 	local *sim.State // the local copy (only its Devices[Spec.ID] is used)
@@ -45,8 +48,8 @@ func (d *Device) init() {
 			}
 		}
 	}
-	d.imap = simimap.NewAgent(func() (net.Conn, error) {
-		return d.w.Net.Dial(d.Spec.ID, d.server, PortIMAP)
+	d.imap = simimap.NewAgent(func() (net.Conn, *tls.Config, error) {
+		return d.dial(d.imapTLS, PortIMAP, PortIMAPS)
 	}, addr, d.password)
 	d.initPOP3()
 }
@@ -63,7 +66,8 @@ func (d *Device) close() {
 }
 
 // Send composes a message and submits it to the device's server on the
-// submission port, authenticated as its account.
+// submission port (587, or 465 with implicit TLS), authenticated as its
+// account.
 func (d *Device) Send(s *Send) error {
 	w := d.w
 	to := make([]message.Address, len(s.To))
@@ -88,7 +92,7 @@ func (d *Device) Send(s *Send) error {
 	if err != nil {
 		return err
 	}
-	conn, err := w.Net.Dial(d.Spec.ID, d.server, PortSubmission)
+	conn, startTLS, err := d.dial(s.TLS, PortSubmission, PortSMTPS)
 	if err != nil {
 		return err
 	}
@@ -96,6 +100,8 @@ func (d *Device) Send(s *Send) error {
 		Hello:    d.Hostname,
 		Username: d.Account(),
 		Password: d.password,
+		Auth:     strings.ToUpper(s.Auth),
+		StartTLS: startTLS,
 		From:     d.Account(),
 		To:       s.To,
 		Data:     raw,

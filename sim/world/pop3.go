@@ -1,6 +1,7 @@
 package world
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"reflect"
@@ -19,8 +20,8 @@ func (d *Device) initPOP3() {
 	if d.Spec.Reads != ReadsPOP3 && d.Spec.Reads != ReadsPOP3Keep {
 		return
 	}
-	d.pop3 = pop3.NewAgent(func() (net.Conn, error) {
-		return d.w.Net.Dial(d.Spec.ID, d.server, PortPOP3)
+	d.pop3 = pop3.NewAgent(func() (net.Conn, *tls.Config, error) {
+		return d.dial(d.pop3TLS, PortPOP3, PortPOP3S)
 	}, d.Account(), d.password, pop3.AgentOptions{
 		Keep:    d.Spec.Reads == ReadsPOP3Keep,
 		KeepFor: time.Duration(d.Spec.KeepDays) * 24 * time.Hour,
@@ -40,6 +41,7 @@ func (d *Device) doPOP3(a *POP3Action) error {
 	if d.pop3 == nil {
 		return fmt.Errorf("world: device %s reads mail with %s, not POP3", d.Spec.ID, d.Spec.Reads)
 	}
+	d.pop3TLS = a.TLS
 	var err error
 	switch a.Op {
 	case "check":

@@ -39,13 +39,20 @@ type Action struct {
 	Raw   *Raw        `yaml:"raw,omitempty" json:"raw,omitempty"`
 }
 
-// Send makes a device compose a message and submit it (SMTP, port 587).
+// Send makes a device compose a message and submit it (SMTP, port 587; or
+// port 465 with implicit TLS).
 type Send struct {
 	Device  string   `yaml:"device" json:"device"`
 	To      []string `yaml:"to" json:"to"`
 	Subject string   `yaml:"subject" json:"subject"`
 	Text    string   `yaml:"text,omitempty" json:"text,omitempty"`
 	Attach  []Attach `yaml:"attach,omitempty" json:"attach,omitempty"`
+	// TLS is how the device secures the submission: "none" (the
+	// default), "starttls" (port 587) or "implicit" (port 465, RFC 8314).
+	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Auth is the SASL mechanism it authenticates with: "plain" (the
+	// default) or "login".
+	Auth string `yaml:"auth,omitempty" json:"auth,omitempty"`
 }
 
 // Attach is a file attached to a message: its text, or Size bytes of
@@ -94,6 +101,11 @@ type IMAPAction struct {
 	Add     []string `yaml:"add,omitempty" json:"add,omitempty"`         // store: flags to add
 	Remove  []string `yaml:"remove,omitempty" json:"remove,omitempty"`   // store: flags to remove
 	To      string   `yaml:"to,omitempty" json:"to,omitempty"`           // copy, move: the destination
+	// TLS is how the device secures the connection this action opens:
+	// "none" (the default), "starttls" (port 143) or "implicit" (port
+	// 993). An action on an open connection may repeat how it was opened,
+	// not change it.
+	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
 }
 
 // The IMAP operations an action can ask for.
@@ -108,6 +120,9 @@ type POP3Action struct {
 	// check with deletion, but the connection drops before QUIT, so the
 	// server deletes nothing).
 	Op string `yaml:"op" json:"op"`
+	// TLS is how the device secures the session: "none" (the default),
+	// "starttls" (STLS on port 110) or "implicit" (port 995).
+	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
 }
 
 // The POP3 operations an action can ask for.

@@ -16,10 +16,15 @@ import (
 type Spec struct {
 	// Start is when the world's virtual clock starts; zero means sim.Epoch.
 	Start time.Time `yaml:"start,omitempty" json:"start,omitempty"`
-	// Seed fixes everything a server would pick at random (queue ids).
+	// Seed fixes everything a server would pick at random (queue ids), and
+	// the world's keys and TLS randomness.
 	Seed    uint64       `yaml:"seed,omitempty" json:"seed,omitempty"`
 	Domains []DomainSpec `yaml:"domains" json:"domains"`
 	Devices []DeviceSpec `yaml:"devices" json:"devices"`
+	// RelayTLS makes the servers relay with STARTTLS to every exchanger
+	// that offers it (opportunistic TLS, RFC 3207), as mail servers do;
+	// without it they relay in the clear.
+	RelayTLS bool `yaml:"relay_tls,omitempty" json:"relay_tls,omitempty"`
 }
 
 // DomainSpec is a mail domain and the server that keeps its mail.

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/mailscope/mailscope/sim"
 	simimap "github.com/mailscope/mailscope/sim/imap"
 	"github.com/mailscope/mailscope/sim/message"
+	"github.com/mailscope/mailscope/sim/pki"
 	"github.com/mailscope/mailscope/sim/pop3"
 	"github.com/mailscope/mailscope/sim/smtp"
 	"github.com/mailscope/mailscope/sim/store"
@@ -29,8 +31,11 @@ import (
 const (
 	PortSMTP       = 25
 	PortSubmission = 587
+	PortSMTPS      = 465 // submission with implicit TLS (RFC 8314 section 3.3)
 	PortIMAP       = 143
+	PortIMAPS      = 993
 	PortPOP3       = 110
+	PortPOP3S      = 995
 )
 
 // settleTimeout bounds how long the world waits to be quiet after an
@@ -48,6 +53,11 @@ type World struct {
 	Net   *wire.Network // immutable
 	Store *store.Store  // immutable
 	DNS   *DNS          // immutable
+	// PKI is the world's certificate authority, which its clients trust.
+	PKI *pki.Authority // immutable
+	// Keys collects the TLS secrets of the world's servers and clients,
+	// with which the taps decrypt what they say.
+	Keys *wire.KeyLog // immutable
 
 	servers  []*Server          // immutable after New, in spec order
 	byName   map[string]*Server // immutable after New
@@ -55,6 +65,7 @@ type World struct {
 	devices  []*Device          // immutable after New
 	byID     map[string]*Device // immutable after New
 	logger   *log.Logger        // immutable
+	tlsRand  io.Reader          // immutable: the randomness of TLS; nil for crypto/rand
 
 	mu      sync.Mutex
 	rng     *rand.Rand // queue ids and message ids; guarded by mu
@@ -83,6 +94,11 @@ type Options struct {
 	LineDelay time.Duration
 	// Logger receives the servers' internal errors; nil discards them.
 	Logger *log.Logger
+	// Live makes a world for real clients (serve): its certificates are
+	// ECDSA P-256 keys, which every client accepts, and its TLS uses real
+	// randomness. A world that is not live is repeatable: its keys derive
+	// from the spec's seed.
+	Live bool
 }
 
 // New builds the world described by spec and starts its servers on the
@@ -125,7 +141,11 @@ func New(spec *Spec, opts Options) (*World, error) {
 		rng:      rand.New(rand.NewPCG(spec.Seed, 0x6d61696c73636f70)),
 	}
 	w.Store = store.New(store.Options{Clock: clock, Publish: w.publishStore})
-	w.Net = wire.NewNetwork(wire.Options{Trace: trace, Resolve: w.ip})
+	w.Keys = wire.NewKeyLog()
+	w.Net = wire.NewNetwork(wire.Options{Trace: trace, Resolve: w.ip, KeyLog: w.Keys})
+	if err := w.setupTLS(opts.Live); err != nil {
+		return nil, err
+	}
 
 	for i, d := range spec.Domains {
 		srv := w.byName[d.Server]
@@ -173,55 +193,86 @@ func New(spec *Spec, opts Options) (*World, error) {
 	return w, nil
 }
 
-// start opens the server's ports on the in-process network.
+// start opens the server's ports on the in-process network: SMTP on 25
+// (exchanger) and on 587 and 465 (submission), IMAP on 143 and 993, POP3 on
+// 110 and 995. The plain ports offer STARTTLS (STLS for POP3); 465, 993
+// and 995 speak TLS from the first byte (RFC 8314).
 func (w *World) start(srv *Server) error {
 	srv.relay = &smtp.Relay{
 		Host:     srv.Host,
 		Dial:     w.Net.Dial,
 		LookupMX: func(domain string) ([]string, error) { return w.DNS.LookupMX(srv.Name, domain) },
 	}
+	if w.Spec.RelayTLS {
+		srv.relay.TLS = w.clientTLS
+	}
+	cfg, err := w.serverTLS(srv.Name)
+	if err != nil {
+		return err
+	}
+	submission := w.smtpServer(srv.Host, smtp.RoleSubmission, cfg, false).Serve
+	imap := w.imapServer(srv.Name, cfg, false).Serve
+	pop := w.pop3Server(srv.Name, cfg, false).Serve
 	for _, p := range []struct {
-		port  int
-		proto sim.Proto
-		serve func(net.Listener) error
+		port     int
+		proto    sim.Proto
+		implicit bool
+		serve    func(net.Listener) error
 	}{
-		{PortSMTP, sim.SMTP, w.smtpServer(srv.Host, smtp.RoleMX).Serve},
-		{PortSubmission, sim.SMTP, w.smtpServer(srv.Host, smtp.RoleSubmission).Serve},
-		{PortIMAP, sim.IMAP, w.imapServer(srv.Name).Serve},
-		{PortPOP3, sim.POP3, w.pop3Server(srv.Name).Serve},
+		{PortSMTP, sim.SMTP, false, w.smtpServer(srv.Host, smtp.RoleMX, cfg, false).Serve},
+		{PortSubmission, sim.SMTP, false, submission},
+		{PortSMTPS, sim.SMTP, true, submission},
+		{PortIMAP, sim.IMAP, false, imap},
+		{PortIMAPS, sim.IMAP, true, imap},
+		{PortPOP3, sim.POP3, false, pop},
+		{PortPOP3S, sim.POP3, true, pop},
 	} {
 		l, err := w.Net.Listen(srv.Name, p.port, p.proto)
 		if err != nil {
 			return err
 		}
-		w.serve(l, p.serve)
+		if p.implicit {
+			w.serve(tls.NewListener(l, cfg), p.serve)
+		} else {
+			w.serve(l, p.serve)
+		}
 	}
 	return nil
 }
 
-func (w *World) smtpServer(h *smtp.Host, role smtp.Role) *gosmtp.Server {
-	s := smtp.NewServer(smtp.Config{
-		Host:   h,
-		Role:   role,
-		Store:  w.Store,
-		Clock:  w.Clock,
-		Hosts:  w.smtpHost,
-		PTR:    w.DNS.PTR,
-		NewID:  w.queueID,
-		Logger: w.logger,
-	})
+// smtpServer returns an SMTP server of a host (nil for a front door)
+// offering STARTTLS with cfg; requireTLS refuses authentication before TLS.
+func (w *World) smtpServer(h *smtp.Host, role smtp.Role, cfg *tls.Config, requireTLS bool) *gosmtp.Server {
+	c := smtp.Config{
+		Host:       h,
+		Role:       role,
+		Store:      w.Store,
+		Clock:      w.Clock,
+		Hosts:      w.smtpHost,
+		PTR:        w.DNS.PTR,
+		NewID:      w.queueID,
+		Logger:     w.logger,
+		TLS:        cfg,
+		RequireTLS: requireTLS,
+	}
+	if h == nil {
+		c.Queued = w.relayNow
+	}
+	s := smtp.NewServer(c)
 	w.addCloser(s)
 	return s
 }
 
-func (w *World) imapServer(host string) *imapserver.Server {
-	s := simimap.NewServer(simimap.Config{Store: w.Store, Host: host, Logger: w.logger})
+// imapServer returns an IMAP server of a host ("" for a front door).
+func (w *World) imapServer(host string, cfg *tls.Config, requireTLS bool) *imapserver.Server {
+	s := simimap.NewServer(simimap.Config{Store: w.Store, Host: host, Logger: w.logger, TLS: cfg, RequireTLS: requireTLS})
 	w.addCloser(s)
 	return s
 }
 
-func (w *World) pop3Server(host string) *pop3.Server {
-	s := pop3.NewServer(pop3.Config{Store: w.Store, Host: host, Clock: w.Clock, Logger: w.logger})
+// pop3Server returns a POP3 server of a host ("" for a front door).
+func (w *World) pop3Server(host string, cfg *tls.Config, requireTLS bool) *pop3.Server {
+	s := pop3.NewServer(pop3.Config{Store: w.Store, Host: host, Clock: w.Clock, Logger: w.logger, TLS: cfg, RequireTLS: requireTLS})
 	w.addCloser(s)
 	return s
 }
