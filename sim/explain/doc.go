@@ -26,5 +26,6 @@
 // (IMAP4rev1), RFC 2177 (IDLE), RFC 6851 (MOVE), RFC 4315 (UIDPLUS), RFC
 // 7888 (non-synchronizing literals) and the extensions named by the
 // capabilities they explain; for messages: RFC 5322, RFC 2045 and RFC 2047;
-// for SASL: RFC 4422 and RFC 4616 (PLAIN).
+// for SASL: RFC 4422, RFC 4616 (PLAIN) and RFC 4648 (base64: the
+// explanation of a SASL line decodes it, since base64 hides nothing).
 package explain

@@ -30,6 +30,13 @@ type Line struct {
 	// "MAIL FROM", "250", "354", "+OK", "RETR", "* 1 EXISTS", "OK",
 	// "UID FETCH", "+", or "✉ …" for content.
 	Verb string
+	// Decoded is what the base64 of a SASL line says: the initial
+	// response of AUTH or AUTHENTICATE, a server's challenge (such as
+	// "Username:") or a client's answer, with NUL octets shown as NUL, as
+	// in "␀ana@ejemplo.com␀manzana". Base64 is an encoding, not
+	// encryption: anyone who reads the line reads this. Empty for other
+	// lines; the entry sasl.base64 in Extra says so.
+	Decoded string
 }
 
 // Explainer follows connections and explains their lines in order. Feed it

@@ -104,7 +104,9 @@ func (t *imapTracker) client(text string) Line {
 		if strings.TrimSpace(text) == "*" {
 			return Line{Main: lookupOr("imap.auth.cancel", ""), Extra: x.list(), Verb: "*"}
 		}
-		return Line{Main: lookupOr("imap.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l := Line{Main: lookupOr("imap.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l.decoded(text)
+		return l
 	}
 	if t.idle != nil && strings.EqualFold(strings.TrimSpace(text), "DONE") {
 		t.idling = false
@@ -122,6 +124,7 @@ func (t *imapTracker) client(text string) Line {
 	}
 	cmd := &imapCmd{tag: tag}
 	var main *Entry
+	var initial string
 	if isCommandName(name) {
 		main = Lookup("imap.cmd." + strings.ReplaceAll(name, " ", "."))
 	}
@@ -147,6 +150,9 @@ func (t *imapTracker) client(text string) Line {
 			cmd.mech = strings.ToUpper(args[0].text)
 		}
 		t.addMech(cmd, &x)
+		if len(args) > 1 && args[1].kind == tokAtom {
+			initial = args[1].text // SASL-IR (RFC 4959)
+		}
 	case "FETCH", "UID FETCH":
 		if len(args) > 1 {
 			items := args[1:]
@@ -179,7 +185,9 @@ func (t *imapTracker) client(text string) Line {
 		t.startLiteral(c2s, n, !plus, tag, imapCont{main: main, verb: verb, kind: contCommand, cmd: cmd}, kind)
 		x.add(literalID(plus))
 	}
-	return Line{Main: main, Extra: x.list(), Verb: verb}
+	l := Line{Main: main, Extra: x.list(), Verb: verb}
+	l.decoded(initial)
+	return l
 }
 
 // addMech adds the SASL mechanism an AUTHENTICATE command names.
@@ -269,7 +277,7 @@ func (t *imapTracker) server(text string) Line {
 	t.greeted = true
 	switch {
 	case strings.HasPrefix(text, "+"):
-		return t.continuation()
+		return t.continuation(text)
 	case text == "*" || strings.HasPrefix(text, "* "):
 		return t.untagged(text, first)
 	}
@@ -278,9 +286,10 @@ func (t *imapTracker) server(text string) Line {
 
 // continuation explains a command continuation request (RFC 9051 section
 // 7.6): the server waits for a literal, a SASL response, or DONE.
-func (t *imapTracker) continuation() Line {
+func (t *imapTracker) continuation(text string) Line {
 	var x extras
 	var main *Entry
+	var challenge string
 	switch {
 	case t.lit[c2s].active && t.lit[c2s].sync && !t.lit[c2s].acked:
 		t.lit[c2s].acked = true
@@ -289,13 +298,16 @@ func (t *imapTracker) continuation() Line {
 		t.sasl = true
 		t.addMech(t.auth, &x)
 		main = lookupOr("imap.cont.sasl", "imap.resp.continue")
+		challenge = strings.TrimPrefix(text, "+")
 	case t.idle != nil:
 		t.idling = true
 		main = lookupOr("imap.cont.idle", "imap.resp.continue")
 	default:
 		main = lookupOr("imap.resp.continue", "")
 	}
-	return Line{Main: main, Extra: x.list(), Verb: "+"}
+	l := Line{Main: main, Extra: x.list(), Verb: "+"}
+	l.decoded(challenge)
+	return l
 }
 
 // untagged explains an untagged response (RFC 9051 section 7); first says

@@ -14,7 +14,7 @@ var tableIMAPSession = table{"IMAPSession", sim.IMAP, "notauth", []step{
 	{S, "T1 NO [AUTHENTICATIONFAILED] Invalid credentials", "imap.status.NO", "imap.code.AUTHENTICATIONFAILED", "NO", "notauth", 0},
 	{C, "A5 AUTHENTICATE PLAIN", "imap.cmd.AUTHENTICATE", "sasl.mech.PLAIN", "AUTHENTICATE", "notauth", 0},
 	{S, "+ ", "imap.cont.sasl", "sasl.mech.PLAIN", "+", "notauth", 0},
-	{C, "AGJldG9Ab3Ryby5vcmcAbmFyYW5qYQ==", "imap.auth.response", "sasl.mech.PLAIN", "SASL", "notauth", 0},
+	{C, "AGJldG9Ab3Ryby5vcmcAbmFyYW5qYQ==", "imap.auth.response", "sasl.mech.PLAIN sasl.base64", "SASL", "notauth", 0},
 	{S, "A5 OK [CAPABILITY IMAP4rev2 IDLE MOVE X-GM-EXT-1] Authenticated", "imap.status.OK", "imap.code.CAPABILITY imap.cap.IMAP4rev2 imap.cap.IDLE imap.cap.MOVE imap.cap.unknown", "OK", "auth", 0},
 	{C, "T2 LIST \"\" \"*\"", "imap.cmd.LIST", "", "LIST", "auth", 0},
 	{S, "* LIST (\\HasNoChildren) \"/\" INBOX", "imap.resp.LIST", "imap.attr.HasNoChildren", "* LIST", "auth", 0},

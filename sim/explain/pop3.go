@@ -83,7 +83,9 @@ func (t *pop3Tracker) client(text string) Line {
 		if strings.TrimSpace(text) == "*" {
 			return Line{Main: lookupOr("pop3.auth.cancel", ""), Extra: x.list(), Verb: "*"}
 		}
-		return Line{Main: lookupOr("pop3.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l := Line{Main: lookupOr("pop3.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l.decoded(text)
+		return l
 	}
 	raw, rest := firstWord(text)
 	verb := strings.ToUpper(raw)
@@ -93,12 +95,15 @@ func (t *pop3Tracker) client(text string) Line {
 	}
 	cmd := pop3Cmd{verb: verb, arg: strings.TrimSpace(rest) != ""}
 	var x extras
+	var initial string
 	switch verb {
 	case "AUTH":
-		if mech, _ := firstWord(strings.TrimSpace(rest)); mech != "" {
+		mech, ir := firstWord(strings.TrimSpace(rest))
+		if mech != "" {
 			cmd.mech = strings.ToUpper(mech)
 			x.addFirst("sasl.mech."+cmd.mech, "sasl.mech.unknown")
 		}
+		initial = ir // the initial response (RFC 5034 section 4)
 	case "QUIT":
 		// QUIT in the TRANSACTION state enters the UPDATE state (RFC 1939
 		// section 6): the messages marked as deleted go now.
@@ -107,7 +112,9 @@ func (t *pop3Tracker) client(text string) Line {
 		}
 	}
 	t.push(cmd)
-	return Line{Main: lookupOr("pop3.cmd."+verb, "pop3.cmd.unknown"), Extra: x.list(), Verb: verb}
+	l := Line{Main: lookupOr("pop3.cmd."+verb, "pop3.cmd.unknown"), Extra: x.list(), Verb: verb}
+	l.decoded(initial)
+	return l
 }
 
 // server explains a line from the server.
@@ -147,13 +154,17 @@ func (t *pop3Tracker) server(text string) Line {
 		}
 		return Line{Main: lookupOr("pop3.resp.-ERR", ""), Extra: x.list(), Verb: "-ERR"}
 	case text == "+" || strings.HasPrefix(text, "+ "):
+		var challenge string
 		if len(t.pending) > 0 && t.pending[0].verb == "AUTH" {
 			t.sasl = true
 			if m := t.pending[0].mech; m != "" {
 				x.addFirst("sasl.mech."+m, "sasl.mech.unknown")
 			}
+			challenge = strings.TrimPrefix(text, "+")
 		}
-		return Line{Main: lookupOr("pop3.resp.continue", ""), Extra: x.list(), Verb: "+"}
+		l := Line{Main: lookupOr("pop3.resp.continue", ""), Extra: x.list(), Verb: "+"}
+		l.decoded(challenge)
+		return l
 	}
 	return Line{Main: lookupOr("pop3.resp.unknown", ""), Verb: "?"}
 }

@@ -104,7 +104,9 @@ func (t *smtpTracker) client(e *sim.Event) Line {
 		if strings.TrimSpace(text) == "*" {
 			return Line{Main: lookupOr("smtp.auth.cancel", ""), Extra: x.list(), Verb: "*"}
 		}
-		return Line{Main: lookupOr("smtp.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l := Line{Main: lookupOr("smtp.auth.response", ""), Extra: x.list(), Verb: "SASL"}
+		l.decoded(text)
+		return l
 	}
 	return t.command(text)
 }
@@ -139,10 +141,17 @@ func (t *smtpTracker) command(text string) Line {
 			smtpPathParams(p, &x)
 		}
 	case "AUTH":
-		mech, _ := firstWord(strings.TrimSpace(rest))
+		mech, ir := firstWord(strings.TrimSpace(rest))
 		if mech != "" {
 			cmd.mech = strings.ToUpper(mech)
 			x.addFirst("sasl.mech."+cmd.mech, "sasl.mech.unknown")
+		}
+		if ir != "" {
+			// The initial response (RFC 4954 section 4).
+			l := Line{Main: lookupOr("smtp.cmd."+verb, "smtp.cmd.unknown"), Extra: x.list(), Verb: label}
+			t.push(cmd)
+			l.decoded(ir)
+			return l
 		}
 	case "BDAT":
 		cmd.prev = t.st
@@ -281,6 +290,10 @@ func (t *smtpTracker) server(text string) Line {
 	if sep == '-' || idx > 0 {
 		x.add("smtp.reply.multiline")
 	}
+	var challenge string
+	if code == 334 && cmd != nil && cmd.mech != "" {
+		challenge = rest // a SASL challenge, in base64 (RFC 4954 section 4)
+	}
 	if sep != '-' {
 		switch {
 		case greeting:
@@ -294,7 +307,9 @@ func (t *smtpTracker) server(text string) Line {
 			t.closeState()
 		}
 	}
-	return Line{Main: main, Extra: x.list(), Verb: label}
+	l := Line{Main: main, Extra: x.list(), Verb: label}
+	l.decoded(challenge)
+	return l
 }
 
 // closeState records that the server is closing the connection.
