@@ -18,17 +18,23 @@ import (
 )
 
 // cmdServe offers the simulated world's servers on real loopback ports
-// until it is interrupted.
+// until it is interrupted: in the clear with STARTTLS (STLS) on offer, and
+// with implicit TLS on the TLS ports; --ca-out writes the world's
+// certificate authority for the clients to trust.
 func cmdServe(args []string, lang sim.Lang) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	opts := world.ServeOptions{}
 	fs.StringVar(&opts.SMTP, "smtp", "127.0.0.1:2525", "")
 	fs.StringVar(&opts.Submission, "submission", "127.0.0.1:2587", "")
+	fs.StringVar(&opts.SMTPS, "smtps", "127.0.0.1:2465", "")
 	fs.StringVar(&opts.IMAP, "imap", "127.0.0.1:1143", "")
+	fs.StringVar(&opts.IMAPS, "imaps", "127.0.0.1:1993", "")
 	fs.StringVar(&opts.POP3, "pop3", "127.0.0.1:1110", "")
+	fs.StringVar(&opts.POP3S, "pop3s", "127.0.0.1:1995", "")
 	fs.BoolVar(&opts.Public, "public", false, "")
 	tracePath := fs.String("trace", "", "")
+	caOut := fs.String("ca-out", "", "")
 	langFlag := fs.String("lang", "", "")
 	var users []string
 	fs.Func("user", "", func(s string) error { users = append(users, s); return nil })
@@ -45,7 +51,7 @@ func cmdServe(args []string, lang sim.Lang) int {
 		return 2
 	}
 
-	w, err := world.New(nil, world.Options{Clock: sim.RealClock{}, LineDelay: -1})
+	w, err := world.New(nil, world.Options{Clock: sim.RealClock{}, LineDelay: -1, Live: true})
 	if err != nil {
 		fail(lang, "serve.world_error", err)
 		return 1
@@ -72,6 +78,15 @@ func cmdServe(args []string, lang sim.Lang) int {
 		defer traceFile.Close()
 	}
 
+	if *caOut != "" {
+		// The world's own certificate authority, for real clients to
+		// trust (curl --cacert, ssl.create_default_context(cafile=...)).
+		if err := os.WriteFile(*caOut, w.CACertificate(), 0o644); err != nil {
+			fail(lang, "serve.ca_error", err)
+			return 2
+		}
+	}
+
 	listening, err := w.Serve(opts)
 	if err != nil {
 		if errors.Is(err, world.ErrNotLoopback) {
@@ -89,6 +104,11 @@ func cmdServe(args []string, lang sim.Lang) int {
 	fmt.Println(assets.T(lang, "serve.accounts"))
 	for _, a := range w.Store.Accounts() {
 		fmt.Printf("  %-24s %s\n", a.Address(), passwordOf(w, users, a.Address()))
+	}
+	if *caOut != "" {
+		fmt.Println(assets.T(lang, "serve.ca", *caOut))
+	} else {
+		fmt.Println(assets.T(lang, "serve.ca_hint"))
 	}
 	if traceFile != nil {
 		fmt.Println(assets.T(lang, "serve.trace", *tracePath))

@@ -2,6 +2,13 @@
 // protocols work and differ, with real SMTP and IMAP servers and clients
 // talking inside it. Without arguments it opens the application; "run"
 // and "serve" are its headless commands (see "mailscope help").
+//
+// Scripted worlds replay their TLS handshakes byte for byte: their key
+// shares come from a seeded tls.Config.Rand, which Go 1.26 honours only
+// with the GODEBUG setting cryptocustomrand=1, set here (see
+// sim/pki.NewReader).
+//
+//go:debug cryptocustomrand=1
 package main
 
 import (

@@ -157,14 +157,20 @@ func TestUsageErrors(t *testing.T) {
 type server struct {
 	cmd                          *exec.Cmd
 	smtp, submission, imap, pop3 string
+	smtps, imaps, pop3s          string // the implicit-TLS ports
+	ca                           string // the file of the world's certificate authority
 	trace                        string
 	out                          *bytes.Buffer
 }
 
 func startServe(t *testing.T) *server {
 	t.Helper()
-	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), pop3: freeAddr(t), trace: filepath.Join(t.TempDir(), "trace.jsonl"), out: &bytes.Buffer{}}
+	dir := t.TempDir()
+	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), pop3: freeAddr(t),
+		smtps: freeAddr(t), imaps: freeAddr(t), pop3s: freeAddr(t), ca: filepath.Join(dir, "ca.pem"),
+		trace: filepath.Join(dir, "trace.jsonl"), out: &bytes.Buffer{}}
 	s.cmd = command(t, "serve", "--smtp", s.smtp, "--submission", s.submission, "--imap", s.imap, "--pop3", s.pop3,
+		"--smtps", s.smtps, "--imaps", s.imaps, "--pop3s", s.pop3s, "--ca-out", s.ca,
 		"--user", "carla@ejemplo.com:limon", "--trace", s.trace)
 	pr, pw, err := os.Pipe()
 	if err != nil {
