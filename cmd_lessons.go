@@ -12,15 +12,24 @@ import (
 	"github.com/mailscope/mailscope/sim"
 )
 
-// cmdLessons lists the built-in lessons and scenarios: id and title.
+// cmdLessons lists the built-in lessons and scenarios, id and title, or
+// prints the lesson format's JSON Schema.
 func cmdLessons(args []string, lang sim.Lang) int {
 	fs := flag.NewFlagSet("lessons", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	langFlag := fs.String("lang", "", "")
+	schema := fs.Bool("schema", false, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		fail(lang, "cli.bad_flag", "lessons", err)
 		return 2
+	}
+	if *schema {
+		if _, err := os.Stdout.Write(lessons.Schema); err != nil {
+			fail(lang, "cli.write_error", err)
+			return 1
+		}
+		return 0
 	}
 	if lang, err = langOption(*langFlag, lang); err != nil {
 		return 2

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,12 @@ import (
 
 //go:embed *.yaml
 var builtin embed.FS
+
+// Schema is the JSON Schema of the lesson format (lesson.schema.json), for
+// editors that complete and check YAML as it is written.
+//
+//go:embed lesson.schema.json
+var Schema []byte
 
 // Error is a problem at a place in a lesson file.
 type Error struct {
@@ -110,12 +117,59 @@ func yamlError(file string, err error) *Error {
 	return &Error{File: file, Line: 1, Col: 1, Msg: err.Error()}
 }
 
-// cleanMessage rewords the decoder's messages for people writing lessons.
+// cleanMessage rewords the decoder's messages for people writing lessons,
+// who know YAML's words (a list, a mapping) and not Go's.
 func cleanMessage(msg string) string {
 	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
 		return fmt.Sprintf("unknown key %s (check its spelling and its indentation)", field)
 	}
+	if m := wrongKind.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
+	}
+	if m := wrongType.FindStringSubmatch(msg); m != nil {
+		if m[3] != "" {
+			return fmt.Sprintf("%s is too large a number", m[1])
+		}
+		return fmt.Sprintf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
+	}
+	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("the key %s appears twice (first at line %s, column %s)", m[1], m[2], m[3])
+	}
+	if m := unclosedFlow.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s is missing here (is a quote or a bracket left open before?)", m[1])
+	}
+	if strings.Contains(msg, "found character '\t'") {
+		return "a tab cannot indent YAML: indent with spaces"
+	}
 	return msg
+}
+
+var (
+	duplicateKey = regexp.MustCompile(`^mapping key ("[^"]*") already defined at \[(\d+):(\d+)\]$`)
+	unclosedFlow = regexp.MustCompile(`^('.' or '.') must be specified$`)
+	wrongKind    = regexp.MustCompile(`^(\w+) was used where (\w+) is expected$`)
+	wrongType    = regexp.MustCompile(`^cannot unmarshal (\S+) into Go (?:struct field \S+|value) of type (\S+)( \( overflow \))?$`)
+)
+
+// kindName names a YAML kind or a Go type as a lesson's author knows it.
+func kindName(k string) string {
+	switch {
+	case k == "string":
+		return "a text"
+	case k == "bool":
+		return "true or false"
+	case k == "sequence" || strings.HasPrefix(k, "[]"):
+		return "a list"
+	case k == "mapping" || strings.HasPrefix(k, "map[") || strings.Contains(k, "."):
+		return "a mapping of keys and values"
+	case k == "null":
+		return "nothing"
+	case strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float"):
+		return "a number"
+	case k != "" && (k[0] == '-' || k[0] >= '0' && k[0] <= '9'):
+		return "the number " + k
+	}
+	return k
 }
 
 // position returns the line and column of the value at a YAMLPath such as

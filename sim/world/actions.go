@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -104,7 +103,11 @@ func (w *World) Do(a *Action) error {
 		if !ok {
 			return fmt.Errorf("world: only a virtual clock can be advanced")
 		}
-		vc.Advance(time.Duration(a.Wait.For))
+		d, err := a.Wait.For.Value()
+		if err != nil {
+			return err
+		}
+		vc.Advance(d)
 		return nil
 	}
 	return fmt.Errorf("world: empty action")

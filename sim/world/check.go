@@ -40,6 +40,10 @@ func (c *checker) add(path, format string, args ...any) {
 
 // text checks that a text exists in every language.
 func (c *checker) text(path string, t sim.Text) {
+	if t.IsZero() {
+		c.add(path, "%s is missing: it needs a text in es and en", path[strings.LastIndex(path, ".")+1:])
+		return
+	}
 	for _, l := range t.Missing() {
 		c.add(path+"."+string(l), "the %s text is missing (every text needs es and en)", langName(l))
 	}
@@ -132,8 +136,13 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 			if at.Name == "" {
 				c.add(fmt.Sprintf("%s.send.attach[%d].name", p, i), "an attachment needs a file name")
 			}
-			if at.Size < 0 {
+			switch {
+			case at.Size < 0:
 				c.add(fmt.Sprintf("%s.send.attach[%d].size", p, i), "a size cannot be negative")
+			case at.Size > MaxAttachSize:
+				c.add(fmt.Sprintf("%s.send.attach[%d].size", p, i), "an attachment can have at most %d bytes (%d MB)", MaxAttachSize, MaxAttachSize>>20)
+			case at.Size > 0 && at.Text != "":
+				c.add(fmt.Sprintf("%s.send.attach[%d]", p, i), "an attachment has a text or a size, not both")
 			}
 		}
 	case a.Relay != nil:
@@ -141,7 +150,9 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 			c.add(p+".relay.server", "there is no server %q", a.Relay.Server)
 		}
 	case a.Wait != nil:
-		if a.Wait.For <= 0 {
+		if v, err := a.Wait.For.Value(); err != nil {
+			c.add(p+".wait.for", "%v", err)
+		} else if v <= 0 {
 			c.add(p+".wait.for", "a wait needs a positive duration such as 5m")
 		}
 	case a.Raw != nil:

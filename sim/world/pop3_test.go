@@ -176,7 +176,7 @@ func TestPOP3Modes(t *testing.T) {
 		{Say: say, Do: []world.Action{send("uno"), {Relay: &world.Relay{Server: "mail.ejemplo.com"}}}},
 		{Say: say, Do: []world.Action{pop("preview")}},
 		{Say: say, Do: []world.Action{pop("check")}},
-		{Say: say, Do: []world.Action{{Wait: &world.Wait{For: world.Duration(49 * 3600e9)}}, pop("check")}},
+		{Say: say, Do: []world.Action{{Wait: &world.Wait{For: world.Duration("49h")}}, pop("check")}},
 	}}
 	w, err := world.Run(s, world.Options{})
 	if err != nil {

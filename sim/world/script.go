@@ -64,6 +64,10 @@ type Attach struct {
 	Size int    `yaml:"size,omitempty" json:"size,omitempty"`
 }
 
+// MaxAttachSize is the largest attachment a script can ask for: enough to
+// exceed any server's SIZE limit, small enough not to exhaust memory.
+const MaxAttachSize = 64 << 20
+
 // data returns the attachment's content.
 func (a *Attach) data() []byte {
 	if a.Text != "" || a.Size == 0 {
@@ -128,27 +132,24 @@ type POP3Action struct {
 // The POP3 operations an action can ask for.
 var POP3Ops = []string{"check", "preview", "drop"}
 
-// Duration is a time.Duration written as "90s", "5m" or "2h" in a script.
-type Duration time.Duration
+// Duration is a length of time as a script writes it: "90s", "5m", "2h"
+// or "3d" (days). It is kept as written so that Check can say where a
+// malformed one is.
+type Duration string
 
-// UnmarshalText parses a duration such as "5m" (or "3d" for days).
-func (d *Duration) UnmarshalText(b []byte) error {
-	s := string(b)
+// Value parses the duration.
+func (d Duration) Value() (time.Duration, error) {
+	s := string(d)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != days {
-			return fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+			return 0, fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
 		}
-		*d = Duration(time.Duration(n) * 24 * time.Hour)
-		return nil
+		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+		return 0, fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
 	}
-	*d = Duration(v)
-	return nil
+	return v, nil
 }
-
-// MarshalText writes the duration as time.Duration does.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
