@@ -34,6 +34,7 @@ func runGUI(args []string, lang sim.Lang) int {
 	langFlag := fs.String("lang", "", "")
 	scale := fs.Float64("scale", 0, "")
 	themeName := fs.String("theme", "", "")
+	eaves := fs.Bool("eavesdropper", false, "")
 	firstFrame := fs.Bool("first-frame", false, "") // for the start-up benchmark
 	bare := fs.Bool("bare", false, "")              // a bare Fyne window, for comparison
 	pos, err := parseFlags(fs, args)
@@ -45,7 +46,7 @@ func runGUI(args []string, lang sim.Lang) int {
 		fail(lang, "cli.unknown_command", pos[0])
 		return 2
 	}
-	opts := app.Options{Scenario: *scenario, Step: *step, Scale: float32(*scale), Theme: *themeName, Background: true}
+	opts := app.Options{Scenario: *scenario, Step: *step, Scale: float32(*scale), Theme: *themeName, Eavesdropper: *eaves, Background: true}
 	if opts.Lang, err = langOption(*langFlag, ""); err != nil {
 		return 2
 	}

@@ -6,6 +6,8 @@
 package app
 
 import (
+	"errors"
+	"fmt"
 	"image"
 	"path/filepath"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -31,9 +34,12 @@ type Options struct {
 	Lang     sim.Lang // "" = remembered, else the system's language
 	Scale    float32  // presenter scale, 0 = remembered (1..2.5)
 	Theme    string   // "light", "dark", or "" = remembered, else the desktop's
-	Scenario string   // a built-in scenario id, "" = remembered or "tour"
+	Scenario string   // a built-in scenario id or a lesson file; "" = remembered or "tour"
 	Step     int      // show the end of this step; -1 = the remembered position
 	Size     fyne.Size
+	// Eavesdropper starts with the views showing what an eavesdropper on
+	// the wire sees.
+	Eavesdropper bool
 	// Background runs the scenario off the UI thread, so that the window
 	// shows at once and fills in a moment later (see Ready).
 	Background bool
@@ -82,7 +88,11 @@ type App struct {
 	lessons      *lessonList
 	quiz         *quizView
 	progress     *Progress
-	lowerRight   *fyne.Container // the explanation, or the quiz of the step
+	viewsArea    *fyne.Container // the views, or the quiz of the step
+	eaves        *widget.Check   // the rows and tokens an eavesdropper sees
+	views        fyne.CanvasObject
+	quizHidden   bool            // the learner chose to look at the views during a quiz
+	quizToggle   *widget.Button  // under the narration: back to the quiz
 	sidebar      *fyne.Container // the lesson list, or nothing when hidden
 	lastProblems string          // the text of the last problems dialog
 	stepLabel    *widget.Label
@@ -144,12 +154,10 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	a.win.Resize(size)
 	a.win.SetMaster()
 
-	id := opts.Scenario
-	if id == "" {
-		id = a.prefs.StringWithFallback(prefScenario, "tour")
-	}
-	s, err := lessons.Builtin(id)
-	if err != nil && opts.Scenario == "" {
+	var s *world.Script
+	if opts.Scenario != "" {
+		s, err = lessons.Load(opts.Scenario)
+	} else if s, err = lessons.Builtin(a.prefs.StringWithFallback(prefScenario, "tour")); err != nil {
 		s, err = lessons.Builtin("tour") // a remembered scenario that went away
 	}
 	if err != nil {
@@ -158,6 +166,7 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	a.ready = make(chan struct{})
 	show := func(m *Model) {
 		a.build()
+		a.eaves.Checked = opts.Eavesdropper
 		a.show(m)
 		if opts.Step >= 0 {
 			a.seek(m.StepEnd(opts.Step))
@@ -264,10 +273,11 @@ func (a *App) LoadScript(s *world.Script) error {
 // widget, so it may run off the UI thread.
 func prepare(s *world.Script) (*Model, error) {
 	w, err := world.Run(s, world.Options{})
-	if err != nil {
+	var unmet world.Problems
+	if err != nil && !(errors.As(err, &unmet) && w != nil) {
 		return nil, err
 	}
-	return NewModel(s, w.Trace), nil
+	return NewModel(s, w.Trace), err
 }
 
 // show makes m the model shown, at its remembered position.
@@ -277,6 +287,7 @@ func (a *App) show(m *Model) {
 	a.scenario = m.Script.ID
 	a.prefs.SetString(prefScenario, a.scenario)
 	a.model = m
+	m.SetEavesdropper(a.eaves.Checked)
 	a.selected = -1
 	a.stage.setWorld(m.Spec)
 	a.ladder.setColumns(a.stage.nodes)
@@ -312,7 +323,8 @@ func (a *App) build() {
 		container.NewTabItem("", a.ladder.box),
 		container.NewTabItem("", a.transcript.list),
 	)
-	for _, key := range []string{"pane.explain", "pane.quiz", "pane.lessons", "pane.mailboxes"} {
+	a.eaves = widget.NewCheck("", func(on bool) { a.setEavesdropper(on); a.unfocus() })
+	for _, key := range []string{"pane.explain", "pane.lessons", "pane.mailboxes"} {
 		a.panes[key] = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 	pane := func(key string, content fyne.CanvasObject) fyne.CanvasObject {
@@ -320,15 +332,20 @@ func (a *App) build() {
 	}
 	a.quiz = newQuizView(a)
 	a.lessons = newLessonList(a)
-	a.lowerRight = container.NewStack(pane("pane.explain", a.explain.scroll))
 	top := container.NewHSplit(a.stage, pane("pane.mailboxes", a.mail.list))
 	top.Offset = 0.62
-	bottom := container.NewHSplit(a.tabs, a.lowerRight)
+	// The eavesdropper switch sits at the right end of the tab bar.
+	tabs := container.NewStack(a.tabs, container.NewVBox(container.NewHBox(layout.NewSpacer(), a.eaves)))
+	bottom := container.NewHSplit(tabs, pane("pane.explain", a.explain.scroll))
 	bottom.Offset = 0.62
 	views := container.NewVSplit(top, bottom)
 	views.Offset = 0.56
-	narration := container.NewVScroll(container.NewPadded(container.NewVBox(a.title, a.narration)))
-	main := container.New(&topCapped{frac: 0.3}, narration, views)
+	a.views = views
+	a.viewsArea = container.NewStack(views)
+	a.quizToggle = widget.NewButtonWithIcon("", theme.QuestionIcon(), func() { a.setQuizHidden(!a.quizHidden); a.unfocus() })
+	a.quizToggle.Hide()
+	narration := container.NewVScroll(container.NewPadded(container.NewVBox(a.title, a.narration, container.NewHBox(a.quizToggle))))
+	main := container.New(&topCapped{frac: 0.3}, narration, a.viewsArea)
 	a.sidebar = container.NewStack()
 	body := container.NewBorder(nil, nil, a.sidebar, nil, main)
 	a.win.SetContent(container.NewBorder(a.controls(), nil, nil, nil, body))
@@ -351,16 +368,61 @@ func (a *App) setSidebar(show bool) {
 // ToggleLessons shows or hides the lesson list.
 func (a *App) ToggleLessons() { a.setSidebar(len(a.sidebar.Objects) == 0) }
 
-// showLowerRight puts the quiz of the current step (if it has one) or the
-// explanation in the lower right pane.
-func (a *App) showLowerRight(quiz bool) {
-	var content fyne.CanvasObject = a.explain.scroll
-	key := "pane.explain"
-	if quiz {
-		content, key = a.quiz.scroll, "pane.quiz"
+// setEavesdropper shows the transcript, the diagram and the stage as an
+// eavesdropper on the wire sees them (on) or as the endpoints do.
+func (a *App) setEavesdropper(on bool) {
+	if a.eaves.Checked != on {
+		a.eaves.SetChecked(on) // calls back
+		return
 	}
-	a.lowerRight.Objects = []fyne.CanvasObject{container.NewBorder(a.panes[key], nil, nil, nil, content)}
-	a.lowerRight.Refresh()
+	if a.model == nil || a.model.Eavesdropper() == on {
+		return
+	}
+	a.model.SetEavesdropper(on)
+	a.selected = -1 // the rows are others now
+	a.refresh()
+}
+
+// showQuiz puts the quiz of the current step in the place of the views, or
+// the views back; at a step with a quiz, a button under the narration
+// switches between the two.
+func (a *App) showQuiz(quiz bool) {
+	var content fyne.CanvasObject = a.views
+	if quiz && !a.quizHidden {
+		content = a.quiz.scroll
+	}
+	if len(a.viewsArea.Objects) != 1 || a.viewsArea.Objects[0] != content {
+		a.viewsArea.Objects = []fyne.CanvasObject{content}
+		a.viewsArea.Refresh()
+	}
+	if a.quizHidden {
+		a.quizToggle.SetText(assets.T(a.lang, "quiz.show"))
+		a.quizToggle.SetIcon(theme.QuestionIcon())
+	} else {
+		a.quizToggle.SetText(assets.T(a.lang, "quiz.hide"))
+		a.quizToggle.SetIcon(theme.VisibilityIcon())
+	}
+	if quiz {
+		a.quizToggle.Show()
+	} else {
+		a.quizToggle.Hide()
+	}
+}
+
+// setQuizHidden shows the views (true) or the quiz (false) at a step with
+// a quiz.
+func (a *App) setQuizHidden(hidden bool) {
+	a.quizHidden = hidden
+	a.showQuiz(a.quizStep() > 0)
+}
+
+// quizStep returns the current step if it has a quiz, or 0.
+func (a *App) quizStep() int {
+	m := a.model
+	if step := m.Step(); step >= 1 && step <= len(m.Script.Steps) && len(m.Script.Steps[step-1].Quiz) > 0 {
+		return step
+	}
+	return 0
 }
 
 // controls builds the toolbar.
@@ -448,6 +510,8 @@ func (a *App) relabel() {
 	a.tabs.Items[0].Text = assets.T(l, "tab.ladder")
 	a.tabs.Items[1].Text = assets.T(l, "tab.transcript")
 	a.tabs.Refresh()
+	a.eaves.Text = assets.T(l, "control.eavesdropper")
+	a.eaves.Refresh()
 	for key, lab := range a.panes {
 		lab.SetText(assets.T(l, key))
 	}
@@ -473,8 +537,7 @@ func (a *App) refresh() {
 		return
 	}
 	// Stage: the connections, and the line just played at its destination.
-	conns, closed := m.OpenConns()
-	a.stage.update(conns, closed, a.lastToken(1))
+	a.stage.update(m.OpenConns(), a.lastToken(1))
 	// Transcript and ladder follow the newest line.
 	a.transcript.list.Refresh()
 	a.ladder.list.Refresh()
@@ -499,11 +562,14 @@ func (a *App) refresh() {
 	}
 	a.title.SetText(title)
 	// The quiz of the step, or what the lines mean.
-	if step >= 1 && step <= len(m.Script.Steps) && len(m.Script.Steps[step-1].Quiz) > 0 && a.selected < 0 {
-		a.quiz.show(step)
-		a.showLowerRight(true)
+	if qs := a.quizStep(); qs > 0 {
+		if qs != a.quiz.step {
+			a.quizHidden = false // a new quiz is shown first
+		}
+		a.quiz.show(qs)
+		a.showQuiz(true)
 	} else {
-		a.showLowerRight(false)
+		a.showQuiz(false)
 	}
 	if m.Pos() >= m.Beats() && !a.progress.Get(m.Script.ID).Done {
 		if err := a.progress.Finish(m.Script.ID); err != nil {
@@ -544,17 +610,46 @@ func (a *App) lastToken(progress float32) *stageToken {
 	return a.tokenOf(b, progress)
 }
 
+// tokenOf returns what travels in beat b: its line, as the endpoints read
+// it (with a padlock when it travels inside TLS), or the TLS record that
+// carries it, as an eavesdropper sees it; a handshake record in both views.
 func (a *App) tokenOf(b beat, progress float32) *stageToken {
+	m := a.model
+	if b.record >= 0 && (b.line < 0 || m.Eavesdropper()) {
+		r := m.Event(int(b.record))
+		return &stageToken{conn: r.Conn, dir: r.Dir, verb: recordVerb(r, !m.Eavesdropper()), sealed: r.TLS != nil && r.TLS.Type == "application_data", wire: m.Eavesdropper(), progress: progress}
+	}
 	if b.line < 0 {
 		return nil
 	}
-	e := a.model.Event(int(b.line))
-	x := a.model.Explained(int(b.line))
-	verb := x.Verb
+	e := m.Event(int(b.line))
+	if m.Eavesdropper() && m.LineRow(int(b.line)) < 0 {
+		return nil // an eavesdropper does not see this line
+	}
+	verb := m.Explained(int(b.line)).Verb
 	if b.kind == beatContent {
 		verb = assets.T(a.lang, "stage.message")
 	}
-	return &stageToken{conn: e.Conn, dir: e.Dir, verb: verb, content: b.kind == beatContent, progress: progress}
+	return &stageToken{conn: e.Conn, dir: e.Dir, verb: verb, content: b.kind == beatContent, sealed: b.record >= 0, progress: progress}
+}
+
+// recordVerb is what a TLS record's token says: the handshake messages or
+// the alert it carries, which an eavesdropper reads only when they travel
+// in the clear (inside, true: as the endpoints read them once decrypted);
+// else its type and size.
+func recordVerb(e *sim.Event, inside bool) string {
+	r := e.TLS
+	switch {
+	case r == nil:
+		return "TLS"
+	case len(r.Messages) > 0:
+		return strings.Join(r.Messages, ", ")
+	case inside && len(r.InnerMessages) > 0:
+		return strings.Join(r.InnerMessages, ", ")
+	case r.Type == "application_data":
+		return fmt.Sprintf("%d B", e.Size)
+	}
+	return r.Type
 }
 
 // selectLine shows the explanation of line row i.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,6 +20,10 @@ func newTestApp(t *testing.T, lang sim.Lang) *App {
 	fa := test.NewTempApp(t)
 	a, err := New(fa, Options{Scenario: "tour", Lang: lang, Theme: "light", Step: -1, Size: fyne.NewSize(1280, 720)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// Each test keeps its own progress.
+	if a.progress, err = OpenProgress(filepath.Join(t.TempDir(), "progress.json")); err != nil {
 		t.Fatal(err)
 	}
 	a.Window().Show()

@@ -46,6 +46,9 @@ func (v *explainView) show(i int) {
 	if e.Dir == sim.S2C {
 		who = "S: "
 	}
+	if e.Kind == sim.KindTLS {
+		who = "~" + who
+	}
 	segs := []widget.RichTextSegment{
 		&widget.TextSegment{Text: e.Conn.Label() + " " + who + sim.Printable(e.Text), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, ColorName: theme.ColorNamePrimary}},
 	}
@@ -70,6 +73,9 @@ func (v *explainView) show(i int) {
 		)
 	}
 	add(x.Main, true)
+	if x.Decoded != "" {
+		segs = append(segs, &widget.TextSegment{Text: assets.T(l, "explain.decoded", x.Decoded), Style: widget.RichTextStyle{TextStyle: fyne.TextStyle{Monospace: true}, ColorName: theme.ColorNameError, Inline: false}})
+	}
 	if x.Before.ID != "" {
 		state := x.Before.Name(l)
 		if x.After.ID != x.Before.ID {

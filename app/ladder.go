@@ -146,6 +146,7 @@ type ladderRow struct {
 	proto   sim.Proto
 	label   string
 	content bool
+	wire    bool // a TLS record
 }
 
 func newLadderRow(l *ladder) *ladderRow {
@@ -161,9 +162,12 @@ func (r *ladderRow) set(e *sim.Event, x *explain.Line) {
 	if e.Dir == sim.S2C {
 		c, s = s, c
 	}
-	r.from, r.to, r.proto, r.content = c, s, e.Conn.Proto, x.Content
+	r.from, r.to, r.proto, r.content, r.wire = c, s, e.Conn.Proto, x.Content, e.Kind == sim.KindTLS
 	r.label = x.Verb
-	if x.Content || r.label == "" {
+	switch {
+	case r.wire:
+		r.label = "TLS " + recordVerb(e, false)
+	case x.Content || r.label == "":
 		r.label = sim.Printable(e.Text)
 	}
 	r.Refresh()
@@ -217,6 +221,9 @@ func (rr *ladderRowRenderer) Refresh() {
 	if r.content {
 		alpha = 0.45
 	}
+	if r.wire {
+		col, alpha = toNRGBA(fg), 0.6
+	}
 	x1, x2 := l.colX(r.from, rr.size.Width), l.colX(r.to, rr.size.Width)
 	y := rr.size.Height * 0.72
 	rr.arrow.StrokeColor = faded(col, alpha)
@@ -234,7 +241,7 @@ func (rr *ladderRowRenderer) Refresh() {
 	rr.text.Text = r.label
 	rr.text.TextSize = theme.TextSize() * 0.85
 	rr.text.Color = fg
-	if r.content {
+	if r.content || r.wire {
 		rr.text.Color = faded(toNRGBA(fg), 0.6)
 	}
 	span := max(x1, x2) - min(x1, x2)

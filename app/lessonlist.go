@@ -68,8 +68,11 @@ func (v *lessonList) setRow(i int, r *widget.RichText) {
 	if p.Done {
 		detail += " · " + assets.T(l, "lessons.done")
 	}
-	if n := totalQuestions(s); n > 0 {
+	switch n := totalQuestions(s); {
+	case n > 0 && len(p.Answers) > 0:
 		detail += " · " + assets.T(l, "quiz.score", p.Correct, n)
+	case n > 0:
+		detail += " · " + assets.T(l, "quiz.count", n)
 	}
 	r.Segments[0].(*widget.TextSegment).Text = title
 	r.Segments[0].(*widget.TextSegment).Style = block(widget.RichTextStyleStrong)

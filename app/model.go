@@ -22,6 +22,7 @@ const (
 	beatSilent  beatKind = iota // nothing travels: a step's start, a setup
 	beatLine                    // a command or a reply
 	beatContent                 // message content, shown as an envelope
+	beatRecord                  // TLS records with no line yet: a handshake
 )
 
 // beat is a run of events [start, end) played together.
@@ -30,6 +31,7 @@ type beat struct {
 	kind       beatKind
 	line       int32 // the first line event of the beat, or -1
 	lines      int32 // how many line events the beat holds
+	record     int32 // the first TLS record of the beat, or -1
 	step       int32
 }
 
@@ -43,8 +45,11 @@ type Model struct {
 	trace      *sim.Trace
 	events     []sim.Event
 	explained  []explain.Line // for each event (zero for non-line events)
-	lines      []int32        // indices of the line events
-	lineRank   []int32        // for each event, how many line events precede it
+	lines      []int32        // the rows as the endpoints see them: indices of the line events
+	lineRank   []int32        // for each event, how many of those rows precede it
+	wire       []int32        // the rows as an eavesdropper sees them: lines in the clear and TLS records
+	wireRank   []int32        // for each event, how many of those rows precede it
+	eaves      bool           // the views show the rows an eavesdropper sees
 	beats      []beat
 	stepBeats  []int        // first beat of each step; stepBeats[0] is the setup's
 	checkpoint []checkpoint // states saved on the way, by ascending beat
@@ -74,19 +79,35 @@ func NewModel(s *world.Script, t *sim.Trace) *Model {
 	return m
 }
 
-// index explains every line and cuts the events into beats.
+// index explains every line and cuts the events into beats. A beat is one
+// line (or a run of content lines) with what it caused. Under TLS a line
+// arrives in a record, which comes first in the trace: the record starts
+// the beat and its line joins it, so that both views play the same beats;
+// records that carry no line (the handshake) make beats of their own.
 func (m *Model) index() {
 	x := explain.New()
 	m.explained = make([]explain.Line, len(m.events))
 	m.lineRank = make([]int32, len(m.events)+1)
+	m.wireRank = make([]int32, len(m.events)+1)
+	secured := make(map[*sim.ConnInfo]bool) // connections whose lines now travel inside TLS
 	var cur *beat
 	var lastContent struct {
 		conn *sim.ConnInfo
 		dir  sim.Dir
 	}
+	// waiting reports whether the current beat is records of e's
+	// connection and direction that no line has joined yet.
+	waiting := func(e *sim.Event) bool {
+		if cur == nil || cur.kind != beatRecord {
+			return false
+		}
+		r := &m.events[cur.record]
+		return r.Conn == e.Conn && r.Dir == e.Dir
+	}
 	for i := range m.events {
 		e := &m.events[i]
 		m.lineRank[i] = int32(len(m.lines))
+		m.wireRank[i] = int32(len(m.wire))
 		startBeat := false
 		kind := beatSilent
 		switch e.Kind {
@@ -95,35 +116,58 @@ func (m *Model) index() {
 		case sim.KindLine:
 			m.explained[i] = x.Explain(e)
 			m.lines = append(m.lines, int32(i))
-			if m.explained[i].Content {
+			if !secured[e.Conn] {
+				m.wire = append(m.wire, int32(i))
+			}
+			switch {
+			case waiting(e):
+				kind = beatLine
+				if m.explained[i].Content {
+					kind = beatContent
+				}
+			case m.explained[i].Content:
 				kind = beatContent
 				startBeat = cur == nil || cur.kind != beatContent || lastContent.conn != e.Conn || lastContent.dir != e.Dir
-				lastContent.conn, lastContent.dir = e.Conn, e.Dir
-			} else {
+			default:
 				kind, startBeat = beatLine, true
 			}
+			if kind == beatContent {
+				lastContent.conn, lastContent.dir = e.Conn, e.Dir
+			}
+		case sim.KindTLS:
+			m.explained[i] = x.Explain(e)
+			m.wire = append(m.wire, int32(i))
+			secured[e.Conn] = true
+			kind, startBeat = beatRecord, !waiting(e)
 		default:
 			x.Explain(e) // opens and closes move the explainer's state
 		}
 		if cur == nil || startBeat {
-			m.beats = append(m.beats, beat{start: int32(i), kind: kind, line: -1, step: e.Step})
+			m.beats = append(m.beats, beat{start: int32(i), kind: kind, line: -1, record: -1, step: e.Step})
 			cur = &m.beats[len(m.beats)-1]
 			if e.Kind == sim.KindStep || len(m.stepBeats) == 0 {
 				m.stepBeats = append(m.stepBeats, len(m.beats)-1)
 			}
-		} else if cur.kind == beatSilent && kind != beatSilent {
-			// The first line of a silent beat gives it its kind.
+		} else if kind != beatSilent && (cur.kind == beatSilent || cur.kind == beatRecord && kind != beatRecord) {
+			// The first line or record of a silent beat gives it its kind;
+			// a line that joins its records makes theirs a line's beat.
 			cur.kind = kind
 		}
-		if e.Kind == sim.KindLine {
+		switch e.Kind {
+		case sim.KindLine:
 			if cur.line < 0 {
 				cur.line = int32(i)
 			}
 			cur.lines++
+		case sim.KindTLS:
+			if cur.record < 0 {
+				cur.record = int32(i)
+			}
 		}
 		cur.end = int32(i + 1)
 	}
 	m.lineRank[len(m.events)] = int32(len(m.lines))
+	m.wireRank[len(m.events)] = int32(len(m.wire))
 	if len(m.events) > 0 && m.events[0].Kind == sim.KindStep && len(m.stepBeats) > 0 && m.stepBeats[0] == 0 {
 		// A trace without a setup: step 0 is empty.
 		m.stepBeats = append([]int{0}, m.stepBeats...)
@@ -179,20 +223,48 @@ func (m *Model) Applied() int {
 	return int(m.beats[m.pos-1].end)
 }
 
-// LinesShown returns how many line events the position has applied: the
-// rows of the transcript and the ladder.
-func (m *Model) LinesShown() int { return int(m.lineRank[m.Applied()]) }
+// SetEavesdropper chooses the rows the transcript and the ladder show:
+// what the endpoints read (false: every line), or what an eavesdropper on
+// the wire sees (true: the lines sent in the clear, and the TLS records
+// that carry the rest).
+func (m *Model) SetEavesdropper(on bool) { m.eaves = on }
 
-// LineEvent returns the event of line row i.
-func (m *Model) LineEvent(i int) *sim.Event { return &m.events[m.lines[i]] }
+// Eavesdropper reports whether the rows are what an eavesdropper sees.
+func (m *Model) Eavesdropper() bool { return m.eaves }
 
-// LineExplained returns the explanation of line row i.
-func (m *Model) LineExplained(i int) *explain.Line { return &m.explained[m.lines[i]] }
+// rows returns the events of the rows shown and their rank per event.
+func (m *Model) rows() (rows, rank []int32) {
+	if m.eaves {
+		return m.wire, m.wireRank
+	}
+	return m.lines, m.lineRank
+}
 
-// LineRow returns the row of the line event with index ev, or -1.
+// LinesShown returns how many rows the position has applied: the rows of
+// the transcript and the ladder.
+func (m *Model) LinesShown() int {
+	_, rank := m.rows()
+	return int(rank[m.Applied()])
+}
+
+// LineEvent returns the event of row i: a line, or a TLS record.
+func (m *Model) LineEvent(i int) *sim.Event {
+	rows, _ := m.rows()
+	return &m.events[rows[i]]
+}
+
+// LineExplained returns the explanation of row i.
+func (m *Model) LineExplained(i int) *explain.Line {
+	rows, _ := m.rows()
+	return &m.explained[rows[i]]
+}
+
+// LineRow returns the row of the event with index ev, or -1 when it is
+// not a row of the current view.
 func (m *Model) LineRow(ev int) int {
-	i := sort.Search(len(m.lines), func(k int) bool { return m.lines[k] >= int32(ev) })
-	if i < len(m.lines) && m.lines[i] == int32(ev) {
+	rows, _ := m.rows()
+	i := sort.Search(len(rows), func(k int) bool { return rows[k] >= int32(ev) })
+	if i < len(rows) && rows[i] == int32(ev) {
 		return i
 	}
 	return -1
@@ -201,7 +273,8 @@ func (m *Model) LineRow(ev int) int {
 // Event returns event i of the trace.
 func (m *Model) Event(i int) *sim.Event { return &m.events[i] }
 
-// Explained returns the explanation of event i (zero unless it is a line).
+// Explained returns the explanation of event i (zero unless it is a line
+// or a TLS record).
 func (m *Model) Explained(i int) *explain.Line { return &m.explained[i] }
 
 // Beat returns beat i.
@@ -300,30 +373,39 @@ func (m *Model) Changes() []*sim.Event {
 	return out
 }
 
+// Conns is what the stage shows of the connections at a position.
+type Conns struct {
+	List    []*sim.ConnInfo        // open now, or closed during the current step, in the order they opened
+	Closed  map[*sim.ConnInfo]bool // closed during the current step
+	Secured map[*sim.ConnInfo]bool // their TLS handshake has begun
+}
+
 // OpenConns returns the connections open at the position, and those closed
-// during the current step (closed true), in the order they opened.
-func (m *Model) OpenConns() (conns []*sim.ConnInfo, closed map[*sim.ConnInfo]bool) {
+// during the current step, in the order they opened.
+func (m *Model) OpenConns() Conns {
 	stepFrom := m.stepFrom()
-	closed = make(map[*sim.ConnInfo]bool)
+	c := Conns{Closed: make(map[*sim.ConnInfo]bool), Secured: make(map[*sim.ConnInfo]bool)}
 	open := make(map[*sim.ConnInfo]bool)
+	var all []*sim.ConnInfo
 	for i := 0; i < m.Applied(); i++ {
 		e := &m.events[i]
 		switch e.Kind {
 		case sim.KindOpen:
 			open[e.Conn] = true
-			conns = append(conns, e.Conn)
+			all = append(all, e.Conn)
 		case sim.KindClose:
 			delete(open, e.Conn)
 			if i >= stepFrom {
-				closed[e.Conn] = true
+				c.Closed[e.Conn] = true
 			}
+		case sim.KindTLS:
+			c.Secured[e.Conn] = true
 		}
 	}
-	out := conns[:0]
-	for _, c := range conns {
-		if open[c] || closed[c] {
-			out = append(out, c)
+	for _, x := range all {
+		if open[x] || c.Closed[x] {
+			c.List = append(c.List, x)
 		}
 	}
-	return out, closed
+	return c
 }

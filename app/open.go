@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -51,6 +52,9 @@ func (a *App) OpenFile(name string, data []byte) error {
 	return err
 }
 
+// maxLessonFile is the largest lesson file the application reads.
+const maxLessonFile = 4 << 20
+
 // openURI reads a dropped or chosen file.
 func (a *App) openURI(u fyne.URI) {
 	r, err := storage.Reader(u)
@@ -59,7 +63,10 @@ func (a *App) openURI(u fyne.URI) {
 		return
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	data, err := io.ReadAll(io.LimitReader(r, maxLessonFile+1))
+	if err == nil && len(data) > maxLessonFile {
+		err = fmt.Errorf("%s: %s", u.Path(), assets.T(a.lang, "open.too_large", maxLessonFile>>20))
+	}
 	if err != nil {
 		a.showProblems(u.Name(), err)
 		return

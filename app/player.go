@@ -90,12 +90,12 @@ func (a *App) animate(then func()) {
 		d = contentDuration
 	}
 	d = time.Duration(float64(d) / a.speed)
-	conns, closed := m.OpenConns()
+	conns := m.OpenConns()
 	// The connection of a greeting opens in the beat it travels in.
-	if tok != nil && !containsConn(conns, tok.conn) {
-		conns = append(conns, tok.conn)
+	if tok != nil && !containsConn(conns.List, tok.conn) {
+		conns.List = append(conns.List, tok.conn)
 	}
-	a.stage.update(conns, closed, tok)
+	a.stage.update(conns, tok)
 	finished := false
 	finish := func() {
 		if finished {
@@ -299,5 +299,7 @@ func (a *App) rune(r rune) {
 		a.ZoomOut()
 	case 'l', 'L':
 		a.ToggleLang()
+	case 'e', 'E':
+		a.setEavesdropper(!a.eaves.Checked)
 	}
 }

@@ -28,7 +28,7 @@ type quizView struct {
 
 func newQuizView(a *App) *quizView {
 	q := &quizView{a: a, box: container.NewVBox(), chosen: make(map[int]int)}
-	q.scroll = container.NewVScroll(q.box)
+	q.scroll = container.NewVScroll(container.NewPadded(q.box))
 	return q
 }
 
@@ -64,26 +64,24 @@ func (q *quizView) render() {
 	questions := a.model.Script.Steps[q.step-1].Quiz
 	qu := questions[q.current]
 	var objs []fyne.CanvasObject
-	title := widget.NewLabelWithStyle(assets.T(l, "quiz.question", q.current+1, len(questions)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(assets.T(l, "pane.quiz")+" · "+assets.T(l, "quiz.question", q.current+1, len(questions)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	ask := widget.NewRichText(&widget.TextSegment{Text: qu.Ask.In(l), Style: block(widget.RichTextStyleSubHeading)})
 	ask.Wrapping = fyne.TextWrapWord
 	objs = append(objs, title, ask)
 	chosen, answered := q.chosen[q.current]
 	for i, ch := range qu.Choices {
-		i, ch := i, ch
-		b := widget.NewButton(fmt.Sprintf("%c) %s", 'a'+i, ch.Text.In(l)), func() { q.choose(i) })
-		b.Alignment = widget.ButtonAlignLeading
+		imp, fg := widget.MediumImportance, theme.ColorNameForeground
 		if answered {
 			switch {
 			case ch.Correct:
-				b.Importance = widget.SuccessImportance
+				imp, fg = widget.SuccessImportance, theme.ColorNameForegroundOnSuccess
 			case i == chosen:
-				b.Importance = widget.DangerImportance
+				imp, fg = widget.DangerImportance, theme.ColorNameForegroundOnError
 			default:
-				b.Importance = widget.LowImportance
+				imp = widget.LowImportance
 			}
 		}
-		objs = append(objs, b)
+		objs = append(objs, choiceCard(fmt.Sprintf("%c) %s", 'a'+i, ch.Text.In(l)), imp, fg, func() { q.choose(i) }))
 	}
 	if answered {
 		key := "quiz.wrong"
@@ -118,6 +116,16 @@ func (q *quizView) render() {
 	objs = append(objs, nav)
 	q.box.Objects = objs
 	q.box.Refresh()
+}
+
+// choiceCard is an answer to tap: a button behind text that wraps, so a
+// long answer stays whole at any width.
+func choiceCard(text string, imp widget.Importance, fg fyne.ThemeColorName, tap func()) fyne.CanvasObject {
+	b := widget.NewButton("", tap)
+	b.Importance = imp
+	r := widget.NewRichText(&widget.TextSegment{Text: text, Style: widget.RichTextStyle{ColorName: fg, SizeName: theme.SizeNameSubHeadingText}})
+	r.Wrapping = fyne.TextWrapWord
+	return container.NewStack(b, r)
 }
 
 // choose answers the current question with choice i.

@@ -37,6 +37,8 @@ type stageToken struct {
 	dir      sim.Dir
 	verb     string
 	content  bool
+	sealed   bool    // it travels encrypted: drawn with a padlock
+	wire     bool    // it is a TLS record, as an eavesdropper sees it
 	progress float32 // 0 at the sender, 1 at the receiver
 }
 
@@ -47,9 +49,10 @@ type stage struct {
 	nodes []*stageNode
 	byID  map[string]*stageNode
 
-	conns  []*sim.ConnInfo
-	closed map[*sim.ConnInfo]bool
-	token  *stageToken
+	conns   []*sim.ConnInfo
+	closed  map[*sim.ConnInfo]bool
+	secured map[*sim.ConnInfo]bool
+	token   *stageToken
 }
 
 func newStage(a *App) *stage {
@@ -138,8 +141,8 @@ func (s *stage) add(n *stageNode) {
 }
 
 // update shows the connections and the token of the model's position.
-func (s *stage) update(conns []*sim.ConnInfo, closed map[*sim.ConnInfo]bool, tok *stageToken) {
-	s.conns, s.closed, s.token = conns, closed, tok
+func (s *stage) update(c Conns, tok *stageToken) {
+	s.conns, s.closed, s.secured, s.token = c.List, c.Closed, c.Secured, tok
 	s.Refresh()
 }
 
@@ -158,6 +161,8 @@ func (s *stage) CreateRenderer() fyne.WidgetRenderer {
 	r.tokText.TextStyle = fyne.TextStyle{Bold: true}
 	r.tokIcon = canvas.NewImageFromResource(theme.NewColoredResource(fyne.NewStaticResource("envelope.svg", assets.Picture("envelope")), theme.ColorNameBackground))
 	r.tokIcon.FillMode = canvas.ImageFillContain
+	r.tokLock = canvas.NewImageFromResource(theme.NewColoredResource(fyne.NewStaticResource("lock.svg", assets.Picture("lock")), theme.ColorNameBackground))
+	r.tokLock.FillMode = canvas.ImageFillContain
 	return r
 }
 
@@ -180,16 +185,18 @@ type nodeObjs struct {
 }
 
 type stageRenderer struct {
-	s       *stage
-	bg      *canvas.Rectangle
-	nodes   []*nodeObjs
-	edges   map[*sim.ConnInfo]*edgeObjs
-	order   []*sim.ConnInfo
-	tokBox  *canvas.Rectangle
-	tokText *canvas.Text
-	tokIcon *canvas.Image
-	objects []fyne.CanvasObject
-	size    fyne.Size
+	s        *stage
+	bg       *canvas.Rectangle
+	nodes    []*nodeObjs
+	edges    map[*sim.ConnInfo]*edgeObjs
+	order    []*sim.ConnInfo
+	tokBox   *canvas.Rectangle
+	tokText  *canvas.Text
+	tokIcon  *canvas.Image   // the envelope of content
+	tokLock  *canvas.Image   // the padlock of what travels encrypted
+	tokIcons []*canvas.Image // the icons the token shows
+	objects  []fyne.CanvasObject
+	size     fyne.Size
 }
 
 func (r *stageRenderer) Destroy() {}
@@ -321,6 +328,9 @@ func (r *stageRenderer) Refresh() {
 		e.line.StrokeWidth = 3 * k
 		e.line.Position1, e.line.Position2 = a, b
 		e.label.Text = fmt.Sprintf("%d %s", c.Port, strings.ToUpper(string(c.Proto)))
+		if s.secured[c] {
+			e.label.Text += " + TLS"
+		}
 		e.label.TextSize = theme.TextSize() * 0.8
 		e.label.Color = faded(color.NRGBA{R: 255, G: 255, B: 255, A: 255}, max(alpha, 0.6))
 		ls := e.label.MinSize()
@@ -359,29 +369,42 @@ func (r *stageRenderer) Refresh() {
 		a, b = shorten(a, b, ns.Add(fyne.NewSize(36*k, 36*k)))
 		p := fyne.NewPos(a.X+(b.X-a.X)*tok.progress, a.Y+(b.Y-a.Y)*tok.progress)
 		col := protoColor(tok.conn.Proto)
+		if tok.wire {
+			col = wireColor
+		}
 		r.tokText.Text = tok.verb
 		r.tokText.TextSize = theme.TextSize() * 1.05
 		fitText(r.tokText, 260*k)
 		ts := r.tokText.MinSize()
 		pad := fyne.NewSize(14*k, 8*k)
 		w, h := ts.Width+pad.Width, ts.Height+pad.Height
-		iconW := float32(0)
-		if tok.content {
-			iconW = ts.Height * 1.3
-			w += iconW + 4*k
+		x := p.X - w/2 + pad.Width/2 // where the next part of the token goes
+		var icons []*canvas.Image
+		if tok.sealed {
+			icons = append(icons, r.tokLock)
 		}
+		if tok.content {
+			icons = append(icons, r.tokIcon)
+		}
+		iconW := ts.Height * 1.1
+		w += float32(len(icons)) * (iconW + 4*k)
+		x -= float32(len(icons)) * (iconW + 4*k) / 2
 		r.tokBox.FillColor = col
 		r.tokBox.StrokeColor = bg
 		r.tokBox.StrokeWidth = 2 * k
 		r.tokBox.CornerRadius = h / 2
 		r.tokBox.Resize(fyne.NewSize(w, h))
 		r.tokBox.Move(fyne.NewPos(p.X-w/2, p.Y-h/2))
-		r.tokIcon.Resize(fyne.NewSize(iconW, ts.Height))
-		r.tokIcon.Move(fyne.NewPos(p.X-w/2+pad.Width/2, p.Y-ts.Height/2))
-		r.tokText.Move(fyne.NewPos(p.X-w/2+pad.Width/2+iconW+maybe(tok.content, 4*k), p.Y-ts.Height/2))
+		for _, ic := range icons {
+			ic.Resize(fyne.NewSize(iconW, ts.Height))
+			ic.Move(fyne.NewPos(x, p.Y-ts.Height/2))
+			ic.Refresh()
+			x += iconW + 4*k
+		}
+		r.tokText.Move(fyne.NewPos(x, p.Y-ts.Height/2))
+		r.tokIcons = icons
 		r.tokBox.Refresh()
 		r.tokText.Refresh()
-		r.tokIcon.Refresh()
 		showTok = true
 	}
 
@@ -398,8 +421,8 @@ func (r *stageRenderer) Refresh() {
 	}
 	if showTok {
 		r.objects = append(r.objects, r.tokBox, r.tokText)
-		if tok.content {
-			r.objects = append(r.objects, r.tokIcon)
+		for _, ic := range r.tokIcons {
+			r.objects = append(r.objects, ic)
 		}
 	}
 	canvas.Refresh(r.bg)

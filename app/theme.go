@@ -61,6 +61,11 @@ func protoColor(p sim.Proto) color.NRGBA {
 	return color.NRGBA{R: 0x60, G: 0x60, B: 0x60, A: 0xFF}
 }
 
+// wireColor is the colour of a TLS record, as an eavesdropper sees it: the
+// same for every protocol, since nothing in a record says which it
+// carries.
+var wireColor = color.NRGBA{R: 0x3A, G: 0x3A, B: 0x3A, A: 0xFF}
+
 // faded returns c with its alpha scaled by f.
 func faded(c color.NRGBA, f float32) color.NRGBA {
 	c.A = uint8(float32(c.A) * f)

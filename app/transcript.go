@@ -76,6 +76,10 @@ func (r *transcriptRow) set(e *sim.Event, content bool) {
 	if e.Dir == sim.S2C {
 		r.who.Text = "S:"
 	}
+	if e.Kind == sim.KindTLS {
+		r.who.Text = "~" + r.who.Text // as in text transcripts: on the wire
+		content = true                // drawn faint, as content is
+	}
 	r.who.Color = theme.Color(theme.ColorNameForeground)
 	r.who.TextSize = theme.TextSize()
 	text := sim.Printable(e.Text)
