@@ -311,3 +311,53 @@ func TestTLSSubmissionAuthLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSGarbage sends the implicit-TLS ports what is not TLS, or a TLS
+// record that makes no sense: each server closes the connection, the taps
+// record what came, and the world goes on serving TLS.
+func TestTLSGarbage(t *testing.T) {
+	w, err := world.New(nil, world.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, port := range []int{world.PortSMTPS, world.PortIMAPS, world.PortPOP3S} {
+		for _, garbage := range [][]byte{
+			[]byte("EHLO x\r\n"),
+			{0x16, 0x03, 0x01, 0x00, 0x05, 1, 0, 0, 1, 0},
+			{0x17, 0x03, 0x03, 0xff, 0xff, 1, 2, 3},
+			bytes.Repeat([]byte{0x16, 0x03}, 3000),
+		} {
+			c, err := w.Net.Dial("beto-laptop", "mail.otro.org", port)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Write(garbage)
+			buf := make([]byte, 512)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					break // the server closed the connection
+				}
+			}
+			c.Close()
+		}
+	}
+	w.Settle()
+	if err := w.Do(&world.Action{POP3: nil, IMAP: &world.IMAPAction{Device: "beto-laptop", Op: "login", TLS: world.TLSImplicit}}); err != nil {
+		t.Errorf("a TLS login after the garbage: %v", err)
+	}
+	if testing.Verbose() {
+		for _, e := range w.Trace.Events() {
+			t.Log(sim.TextLine(&e, sim.EN))
+		}
+	}
+	invalid := 0
+	for _, e := range w.Trace.Events() {
+		if e.Kind == sim.KindTLS && (e.TLS.Type == "invalid" || len(e.TLS.Messages) > 0) {
+			invalid++
+		}
+	}
+	if invalid == 0 {
+		t.Error("no record of the garbage in the trace")
+	}
+}
