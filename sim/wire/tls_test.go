@@ -269,12 +269,12 @@ func TestTLSLateSecrets(t *testing.T) {
 	scfg, ccfg := tlsConfigs(t, held, false)
 	l, _ := n.Listen(tlsHost, 993, sim.IMAP)
 	defer l.Close()
-	read := make(chan string, 1)
+	read, done := make(chan string, 1), make(chan struct{})
 	go func() {
 		c, _ := tls.NewListener(l, scfg).Accept()
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		read <- line
-		<-read
+		<-done
 		c.Close()
 	}()
 	raw, _ := n.Dial("client.example", tlsHost, 993)
@@ -290,7 +290,7 @@ func TestTLSLateSecrets(t *testing.T) {
 	if got, want := lines(tr.Events()), []string{"C: a LOGIN secreto"}; !slices.Equal(got, want) {
 		t.Errorf("lines after the secrets are logged: %q, want %q", got, want)
 	}
-	read <- ""
+	close(done)
 	c.Close()
 }
 
