@@ -67,16 +67,17 @@ func New() *Explainer {
 	return &Explainer{conns: make(map[int]*connTracker)}
 }
 
-// Explain explains a line event and moves its connection's state. An
-// opening starts following a connection and a closing moves it to its
-// closed state; both, and every other kind of event, return the zero Line.
+// Explain explains a line event and moves its connection's state, or
+// explains a TLS record (which moves no state). An opening starts
+// following a connection and a closing moves it to its closed state; both,
+// and every other kind of event, return the zero Line.
 // It never panics, whatever the event holds.
 func (x *Explainer) Explain(e *sim.Event) Line {
 	if e == nil {
 		return Line{}
 	}
 	switch e.Kind {
-	case sim.KindOpen, sim.KindClose, sim.KindLine:
+	case sim.KindOpen, sim.KindClose, sim.KindLine, sim.KindTLS:
 	default:
 		return Line{}
 	}
@@ -99,6 +100,8 @@ func (x *Explainer) Explain(e *sim.Event) Line {
 		return Line{}
 	case sim.KindLine:
 		return t.p.line(e)
+	case sim.KindTLS:
+		return explainTLS(e, t.p.state())
 	}
 	return Line{}
 }

@@ -87,8 +87,9 @@ func TestDecoded(t *testing.T) {
 	}
 }
 
-// TestTLSScenario explains the TLS scenario: its tls events explain as
-// nothing and leave the protocol states alone, the lines under TLS are
+// TestTLSScenario explains the TLS scenario: each tls event is explained
+// by its record type, with an entry for every handshake message and alert
+// it carries, and leaves the protocol state alone; the lines under TLS are
 // explained as usual, and the AUTH lines inside TLS are decoded.
 func TestTLSScenario(t *testing.T) {
 	s, err := lessons.Builtin("tls")
@@ -111,8 +112,20 @@ func TestTLSScenario(t *testing.T) {
 		switch e.Kind {
 		case sim.KindTLS:
 			records++
-			if l.Main != nil || l.Verb != "" || l.Decoded != "" {
-				t.Errorf("tls event %q explained as %+v, want nothing", e.Text, l)
+			if l.Main == nil || l.Main.ID != "tls.record."+e.TLS.Type || !strings.HasPrefix(l.Verb, "TLS ") || l.Decoded != "" {
+				t.Errorf("tls event %q explained as %+v", e.Text, l)
+			}
+			for _, m := range append(append([]string(nil), e.TLS.Messages...), e.TLS.InnerMessages...) {
+				id := "tls.msg." + m
+				if strings.Contains(m, " ") {
+					id = "tls.alert." + m[strings.Index(m, " ")+1:]
+				}
+				if !hasEntry(l, id) && !(strings.HasPrefix(id, "tls.alert.") && hasEntry(l, "tls.alert.error")) {
+					t.Errorf("tls event %q: no entry %s in %+v", e.Text, id, l.Extra)
+				}
+			}
+			if e.TLS.ServerName != "" && !hasEntry(l, "tls.sni") {
+				t.Errorf("tls event %q names a server, but tls.sni does not explain it", e.Text)
 			}
 			if after := x.StateOf(e.Conn); after != before {
 				t.Errorf("tls event %q moved the state from %v to %v", e.Text, before, after)
