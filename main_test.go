@@ -160,7 +160,8 @@ type server struct {
 	smtps, imaps, pop3s          string // the implicit-TLS ports
 	ca                           string // the file of the world's certificate authority
 	trace                        string
-	out                          *bytes.Buffer
+	out                          *bytes.Buffer // everything serve printed, complete once outDone is closed
+	outDone                      chan struct{}
 }
 
 func startServe(t *testing.T) *server {
@@ -168,7 +169,7 @@ func startServe(t *testing.T) *server {
 	dir := t.TempDir()
 	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), pop3: freeAddr(t),
 		smtps: freeAddr(t), imaps: freeAddr(t), pop3s: freeAddr(t), ca: filepath.Join(dir, "ca.pem"),
-		trace: filepath.Join(dir, "trace.jsonl"), out: &bytes.Buffer{}}
+		trace: filepath.Join(dir, "trace.jsonl"), out: &bytes.Buffer{}, outDone: make(chan struct{})}
 	s.cmd = command(t, "serve", "--smtp", s.smtp, "--submission", s.submission, "--imap", s.imap, "--pop3", s.pop3,
 		"--smtps", s.smtps, "--imaps", s.imaps, "--pop3s", s.pop3s, "--ca-out", s.ca,
 		"--user", "carla@ejemplo.com:limon", "--trace", s.trace)
@@ -183,6 +184,7 @@ func startServe(t *testing.T) *server {
 	pw.Close()
 	ready := make(chan error, 1)
 	go func() {
+		defer close(s.outDone)
 		sc := bufio.NewScanner(pr)
 		signalled := false
 		for sc.Scan() {
@@ -217,6 +219,8 @@ func (s *server) stop(t *testing.T) {
 	go func() { done <- s.cmd.Wait() }()
 	select {
 	case err := <-done:
+		// The process has exited; its output may still be in the pipe.
+		<-s.outDone
 		if err != nil {
 			t.Errorf("serve after SIGINT: %v\n%s", err, s.out)
 		}
