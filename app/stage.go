@@ -170,9 +170,10 @@ func (s *stage) CreateRenderer() fyne.WidgetRenderer {
 func scaleOf() float32 { return theme.TextSize() / 14 }
 
 type edgeObjs struct {
-	line  *canvas.Line
-	label *canvas.Text
-	chip  *canvas.Rectangle
+	line     *canvas.Line
+	label    *canvas.Text
+	chip     *canvas.Rectangle
+	labelled bool // the label is shown
 }
 
 type nodeObjs struct {
@@ -299,6 +300,7 @@ func (r *stageRenderer) Refresh() {
 	// Edges: one per connection; parallel connections are set apart.
 	seen := make(map[*sim.ConnInfo]bool)
 	pairCount := make(map[[2]string]int)
+	labelled := make(map[string]*sim.ConnInfo)
 	r.order = r.order[:0]
 	for _, c := range s.conns {
 		from, to := s.byID[c.Client], s.byID[c.Server]
@@ -336,9 +338,21 @@ func (r *stageRenderer) Refresh() {
 		ls := e.label.MinSize()
 		va, vb := shorten(a, b, ns)
 		mid := fyne.NewPos((va.X+vb.X)/2, (va.Y+vb.Y)/2)
-		if nth > 0 || from.x == to.x {
-			// Labels of parallel or vertical edges stand beside the line.
+		if from.x == to.x {
+			// The label of a vertical edge stands beside the line.
 			mid = mid.Add(fyne.NewPos(ls.Width/2+8*k, 0))
+		}
+		// Parallel edges that would carry the same label show it once,
+		// on the newest one (an open one before a closed one).
+		key := pair[0] + "|" + pair[1] + "|" + e.label.Text
+		if prev := labelled[key]; prev == nil || !s.closed[c] || s.closed[prev] {
+			if prev != nil {
+				r.edges[prev].labelled = false
+			}
+			labelled[key] = c
+			e.labelled = true
+		} else {
+			e.labelled = false
 		}
 		e.chip.FillColor = faded(col, max(alpha, 0.5))
 		e.chip.CornerRadius = 6 * k
@@ -417,7 +431,9 @@ func (r *stageRenderer) Refresh() {
 		r.objects = append(r.objects, o.box, o.icon, o.name, o.sub)
 	}
 	for _, c := range r.order {
-		r.objects = append(r.objects, r.edges[c].chip, r.edges[c].label)
+		if r.edges[c].labelled {
+			r.objects = append(r.objects, r.edges[c].chip, r.edges[c].label)
+		}
 	}
 	if showTok {
 		r.objects = append(r.objects, r.tokBox, r.tokText)

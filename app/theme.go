@@ -64,7 +64,7 @@ func protoColor(p sim.Proto) color.NRGBA {
 // wireColor is the colour of a TLS record, as an eavesdropper sees it: the
 // same for every protocol, since nothing in a record says which it
 // carries.
-var wireColor = color.NRGBA{R: 0x3A, G: 0x3A, B: 0x3A, A: 0xFF}
+var wireColor = color.NRGBA{R: 0x5F, G: 0x63, B: 0x68, A: 0xFF}
 
 // faded returns c with its alpha scaled by f.
 func faded(c color.NRGBA, f float32) color.NRGBA {
