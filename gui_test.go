@@ -115,7 +115,7 @@ func BenchmarkStartup(b *testing.B) {
 	bin := binary(b)
 	run := func(args ...string) (first, ready time.Duration) {
 		cmd := exec.Command(bin, append(args, "--first-frame")...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display, "LANG=C.UTF-8")
+		cmd.Env = append(isolated(b), "DISPLAY="+display, "LANG=C.UTF-8")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {

@@ -54,8 +54,16 @@ func TestMain(m *testing.M) {
 // command runs mailscope with args in a clean English locale.
 func command(t *testing.T, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=", "LANGUAGE=")
+	cmd.Env = append(isolated(t), "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=", "LANGUAGE=")
 	return cmd
+}
+
+// isolated returns the environment with a configuration directory of the
+// test's own, so that the program under test neither reads nor overwrites
+// the user's settings and progress, nor shares them with tests running at
+// the same time.
+func isolated(tb testing.TB) []string {
+	return append(os.Environ(), "XDG_CONFIG_HOME="+tb.TempDir())
 }
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
