@@ -261,7 +261,7 @@ func (a *App) ToggleFullScreen() { a.win.SetFullScreen(!a.win.FullScreen()) }
 
 // shortcuts binds the keyboard: Space play/pause, → and ← one line, Page
 // Down and Page Up one step, Home and End, + and − size, F11 full screen,
-// L language.
+// L language, E what an eavesdropper sees.
 func (a *App) shortcuts() {
 	// The canvas gets the keys no focused widget takes; the views give the
 	// focus back (unfocus) after every click, so the keys reach it.
