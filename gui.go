@@ -50,6 +50,7 @@ func runGUI(args []string, lang sim.Lang) int {
 	if opts.Lang, err = langOption(*langFlag, ""); err != nil {
 		return 2
 	}
+	opts.ReadOnly = *shot != "" || *firstFrame
 	if *size != "" {
 		w, h, ok := parseSize(*size)
 		if !ok {

@@ -43,6 +43,10 @@ type Options struct {
 	// Background runs the scenario off the UI thread, so that the window
 	// shows at once and fills in a moment later (see Ready).
 	Background bool
+	// ReadOnly uses the remembered settings and progress but changes
+	// neither: a screenshot must not mark a lesson done or move the
+	// position a learner will come back to.
+	ReadOnly bool
 }
 
 // Preference keys.
@@ -117,6 +121,9 @@ type App struct {
 // app) and loads a scenario.
 func New(fa fyne.App, opts Options) (*App, error) {
 	a := &App{fa: fa, prefs: fa.Preferences(), selected: -1, buttons: make(map[string]*widget.Button), panes: make(map[string]*widget.Label)}
+	if opts.ReadOnly {
+		a.prefs = readOnlyPrefs{a.prefs}
+	}
 	a.lang = opts.Lang
 	if a.lang == "" {
 		if l, ok := sim.ParseLang(a.prefs.String(prefLang)); ok {
@@ -146,6 +153,9 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	var err error
 	if a.progress, err = OpenProgress(filepath.Join(fa.Storage().RootURI().Path(), "progress.json")); err != nil {
 		fyne.LogError("progress", err)
+	}
+	if opts.ReadOnly {
+		a.progress.inMemory()
 	}
 	size := opts.Size
 	if size.IsZero() {
@@ -200,6 +210,19 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	}()
 	return a, nil
 }
+
+// readOnlyPrefs reads the preferences it wraps and drops every change.
+type readOnlyPrefs struct{ fyne.Preferences }
+
+func (readOnlyPrefs) SetBool(string, bool)           {}
+func (readOnlyPrefs) SetFloat(string, float64)       {}
+func (readOnlyPrefs) SetInt(string, int)             {}
+func (readOnlyPrefs) SetString(string, string)       {}
+func (readOnlyPrefs) RemoveValue(string)             {}
+func (readOnlyPrefs) SetBoolList(string, []bool)     {}
+func (readOnlyPrefs) SetFloatList(string, []float64) {}
+func (readOnlyPrefs) SetIntList(string, []int)       {}
+func (readOnlyPrefs) SetStringList(string, []string) {}
 
 // Ready is closed once the first scenario is shown.
 func (a *App) Ready() <-chan struct{} { return a.ready }

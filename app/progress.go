@@ -23,7 +23,7 @@ type LessonProgress struct {
 // new one, never half of one; a file that cannot be read is set aside and
 // progress starts again.
 type Progress struct {
-	path string // immutable
+	path string // immutable once opened; "" keeps progress in memory only
 
 	mu      sync.Mutex
 	lessons map[string]*LessonProgress
@@ -114,8 +114,15 @@ func (p *Progress) lessonLocked(id string) *LessonProgress {
 	return lp
 }
 
+// inMemory stops saving: changes stay in memory and the file is left as
+// it is.
+func (p *Progress) inMemory() { p.path = "" }
+
 // saveLocked writes the file atomically.
 func (p *Progress) saveLocked() error {
+	if p.path == "" {
+		return nil
+	}
 	data, err := json.MarshalIndent(p.lessons, "", "  ")
 	if err != nil {
 		return fmt.Errorf("app: progress: %w", err)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/mailscope/mailscope/sim"
 )
 
 func TestProgressRoundTrip(t *testing.T) {
@@ -113,5 +119,39 @@ func writeProgressForever(path string) {
 		if q == start {
 			os.Stdout.WriteString(strconv.Itoa(q)[:1])
 		}
+	}
+}
+
+// TestReadOnly opens a lesson at its last step as a screenshot does: the
+// lesson is done for the window, but neither the progress file nor the
+// preferences change.
+func TestReadOnly(t *testing.T) {
+	fa := test.NewTempApp(t)
+	fa.Preferences().SetString(prefScenario, "tour")
+	file := filepath.Join(fa.Storage().RootURI().Path(), "progress.json")
+	before, beforeErr := os.ReadFile(file)
+	a, err := New(fa, Options{Scenario: "pop3-delete", Lang: sim.EN, Theme: "light", Step: 1000, Size: fyne.NewSize(1280, 720), ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Window().Show()
+	t.Cleanup(a.Window().Close)
+	a.ToggleLang()
+	if !a.progress.Get("pop3-delete").Done {
+		t.Fatal("the lesson shown to its end is not done in the window")
+	}
+	after, afterErr := os.ReadFile(file)
+	if !bytes.Equal(before, after) || (beforeErr == nil) != (afterErr == nil) {
+		t.Errorf("a read-only window changed %s:\n%s\nbecame\n%s", file, before, after)
+	}
+	p := fa.Preferences()
+	if got := p.String(prefScenario); got != "tour" {
+		t.Errorf("remembered scenario = %q, want tour", got)
+	}
+	if got := p.String(prefLang); got != "" {
+		t.Errorf("remembered language = %q, want none", got)
+	}
+	if got := p.IntWithFallback(prefPos+"pop3-delete", -1); got != -1 {
+		t.Errorf("remembered position = %d, want none", got)
 	}
 }
