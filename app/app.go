@@ -581,7 +581,7 @@ func (a *App) refresh() {
 	a.narration.Refresh()
 	title := m.Script.Title.In(l)
 	if m.Script.Order > 0 {
-		title = assets.T(l, "lessons.lesson", m.Script.Order) + " · " + title
+		title = assets.T(l, "lessons.heading", m.Script.Order) + " · " + title
 	}
 	a.title.SetText(title)
 	// The quiz of the step, or what the lines mean.
