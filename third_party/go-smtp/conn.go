@@ -246,7 +246,9 @@ func (c *Conn) handleGreet(enhanced bool, arg string) {
 	}
 
 	if !enhanced {
-		c.writeResponse(250, EnhancedCode{2, 0, 0}, fmt.Sprintf("Hello %s", domain))
+		// MailScope patch: RFC 5321 section 4.1.1.1, the reply to HELO
+		// starts with the server's own domain.
+		c.writeResponse(250, EnhancedCode{2, 0, 0}, c.helloLine(domain))
 		return
 	}
 
@@ -309,19 +311,30 @@ func (c *Conn) handleGreet(enhanced bool, arg string) {
 		}
 	}
 
-	args := []string{"Hello " + domain}
+	// MailScope patch: RFC 5321 section 4.1.1.1 (ehlo-ok-rsp), the first
+	// line of the reply to EHLO starts with the server's own domain.
+	args := []string{c.helloLine(domain)}
 	args = append(args, caps...)
 	c.writeResponse(250, NoEnhancedCode, args...)
+}
+
+// helloLine is the text of the first line of the reply to HELO, EHLO or
+// LHLO: the server's domain, then a greeting for the client (MailScope patch).
+func (c *Conn) helloLine(client string) string {
+	if c.server.Domain == "" {
+		return "Hello " + client
+	}
+	return c.server.Domain + " Hello " + client
 }
 
 // READY state -> waiting for MAIL
 func (c *Conn) handleMail(arg string) {
 	if c.helo == "" {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "Please introduce yourself first.")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "Please introduce yourself first.") // MailScope patch: 503, bad sequence
 		return
 	}
 	if c.bdatPipe != nil {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "MAIL not allowed during message transfer")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "MAIL not allowed during message transfer") // MailScope patch: 503, bad sequence
 		return
 	}
 
@@ -671,11 +684,11 @@ func isPrintableASCII(val string) bool {
 // MAIL state -> waiting for RCPTs followed by DATA
 func (c *Conn) handleRcpt(arg string) {
 	if !c.fromReceived {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "Missing MAIL FROM command.")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "Missing MAIL FROM command.") // MailScope patch: 503, bad sequence
 		return
 	}
 	if c.bdatPipe != nil {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "RCPT not allowed during message transfer")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "RCPT not allowed during message transfer") // MailScope patch: 503, bad sequence
 		return
 	}
 
@@ -817,7 +830,7 @@ func checkNotifySet(values []DSNNotify) error {
 
 func (c *Conn) handleAuth(arg string) {
 	if c.helo == "" {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "Please introduce yourself first.")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "Please introduce yourself first.") // MailScope patch: 503, bad sequence
 		return
 	}
 	if c.didAuth {
@@ -960,16 +973,16 @@ func (c *Conn) handleData(arg string) {
 		return
 	}
 	if c.bdatPipe != nil {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "DATA not allowed during message transfer")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "DATA not allowed during message transfer") // MailScope patch: 503, bad sequence
 		return
 	}
 	if c.binarymime {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "DATA not allowed for BINARYMIME messages")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "DATA not allowed for BINARYMIME messages") // MailScope patch: 503, bad sequence
 		return
 	}
 
 	if !c.fromReceived || len(c.recipients) == 0 {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "Missing RCPT TO command.")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "Missing RCPT TO command.") // MailScope patch: 503, bad sequence
 		return
 	}
 
@@ -1018,7 +1031,7 @@ func (c *Conn) handleBdat(arg string) {
 	}
 
 	if !c.fromReceived || len(c.recipients) == 0 {
-		c.writeResponse(502, EnhancedCode{5, 5, 1}, "Missing RCPT TO command.")
+		c.writeResponse(503, EnhancedCode{5, 5, 1}, "Missing RCPT TO command.") // MailScope patch: 503, bad sequence
 		// The chunk follows the command even when the command is rejected.
 		io.Copy(ioutil.Discard, io.LimitReader(c.text.R, int64(size)))
 		return
