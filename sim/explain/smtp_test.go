@@ -11,7 +11,7 @@ import (
 var tableSMTPSubmission = table{"SMTPSubmission", sim.SMTP, "greeting", []step{
 	{S, "220 mail.ejemplo.com ESMTP Service Ready", "smtp.reply.220", "smtp.class.2xx", "220", "greeting", 0},
 	{C, "EHLO ana-laptop.home.arpa", "smtp.cmd.EHLO", "", "EHLO", "greeting", 0},
-	{S, "250-Hello ana-laptop.home.arpa", "smtp.reply.250", "smtp.ehlo.hello smtp.class.2xx smtp.reply.multiline", "250", "greeting", 0},
+	{S, "250-mail.ejemplo.com Hello ana-laptop.home.arpa", "smtp.reply.250", "smtp.ehlo.hello smtp.class.2xx smtp.reply.multiline", "250", "greeting", 0},
 	{S, "250-PIPELINING", "smtp.reply.250", "smtp.ext.PIPELINING smtp.class.2xx smtp.reply.multiline", "250 PIPELINING", "greeting", 0},
 	{S, "250-ENHANCEDSTATUSCODES", "smtp.reply.250", "smtp.ext.ENHANCEDSTATUSCODES smtp.class.2xx smtp.reply.multiline", "250 ENHANCEDSTATUSCODES", "greeting", 0},
 	{S, "250-AUTH PLAIN LOGIN", "smtp.reply.250", "smtp.ext.AUTH sasl.mech.PLAIN sasl.mech.LOGIN smtp.class.2xx smtp.reply.multiline", "250 AUTH", "greeting", 0},
@@ -52,7 +52,7 @@ var tableSMTPSubmission = table{"SMTPSubmission", sim.SMTP, "greeting", []step{
 var tableSMTPPipelining = table{"SMTPPipelining", sim.SMTP, "greeting", []step{
 	{S, "220 mx ESMTP", "smtp.reply.220", "smtp.class.2xx", "220", "greeting", 0},
 	{C, "HELO mail.ejemplo.com", "smtp.cmd.HELO", "", "HELO", "greeting", 0},
-	{S, "250 2.0.0 Hello mail.ejemplo.com", "smtp.reply.250", "smtp.esc.2.0.0 smtp.class.2xx", "250", "ready", 0},
+	{S, "250 2.0.0 mx Hello mail.ejemplo.com", "smtp.reply.250", "smtp.esc.2.0.0 smtp.class.2xx", "250", "ready", 0},
 	{C, "MAIL FROM:<>", "smtp.cmd.MAIL", "smtp.path.null", "MAIL FROM", "ready", 0},
 	{C, "RCPT TO:<beto@otro.org>", "smtp.cmd.RCPT", "", "RCPT TO", "ready", 0},
 	{C, "RCPT TO:<carla@otro.org>", "smtp.cmd.RCPT", "", "RCPT TO", "ready", 0},
@@ -75,7 +75,7 @@ var tableSMTPPipelining = table{"SMTPPipelining", sim.SMTP, "greeting", []step{
 var tableSMTPOddities = table{"SMTPOddities", sim.SMTP, "greeting", []step{
 	{S, "220 mail.ejemplo.com ESMTP", "smtp.reply.220", "smtp.class.2xx", "220", "greeting", 0},
 	{C, "MAIL FROM:<ana@ejemplo.com>", "smtp.cmd.MAIL", "", "MAIL FROM", "greeting", 0},
-	{S, "502 5.5.1 Please introduce yourself first.", "smtp.reply.502", "smtp.esc.5.5.1 smtp.class.5xx", "502", "greeting", 0},
+	{S, "503 5.5.1 Please introduce yourself first.", "smtp.reply.503", "smtp.esc.5.5.1 smtp.class.5xx", "503", "greeting", 0},
 	{C, "EHLO x", "smtp.cmd.EHLO", "", "EHLO", "greeting", 0},
 	{S, "250-mail.ejemplo.com", "smtp.reply.250", "smtp.ehlo.hello smtp.class.2xx smtp.reply.multiline", "250", "greeting", 0},
 	{S, "250 STARTTLS", "smtp.reply.250", "smtp.ext.STARTTLS smtp.class.2xx smtp.reply.multiline", "250 STARTTLS", "ready", 0},

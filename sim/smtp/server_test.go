@@ -37,7 +37,7 @@ func TestSubmitTranscript(t *testing.T) {
 	want := []string{
 		"S: 220 mail.ejemplo.com ESMTP Service Ready",
 		"C: EHLO laptop.home.arpa",
-		"S: 250-Hello laptop.home.arpa",
+		"S: 250-mail.ejemplo.com Hello laptop.home.arpa",
 		"S: 250-PIPELINING",
 		"S: 250-8BITMIME",
 		"S: 250-ENHANCEDSTATUSCODES",
@@ -444,14 +444,14 @@ func TestSubmissionProtocol(t *testing.T) {
 		name  string
 		steps []step
 	}{
-		{"MAIL before EHLO", []step{{"MAIL FROM:<ana@ejemplo.com>", "502 5.5.1 Please introduce yourself first."}}},
+		{"MAIL before EHLO", []step{{"MAIL FROM:<ana@ejemplo.com>", "503 5.5.1 Please introduce yourself first."}}},
 		{"MAIL before AUTH", []step{ehlo, {"MAIL FROM:<ana@ejemplo.com>", "530 5.7.0 Authentication required"}}},
-		{"RCPT before MAIL", []step{ehlo, auth, {"RCPT TO:<carla@ejemplo.com>", "502 5.5.1 Missing MAIL FROM command."}}},
-		{"DATA before MAIL", []step{ehlo, auth, {"DATA", "502 5.5.1 Missing RCPT TO command."}}},
-		{"DATA before RCPT", []step{ehlo, auth, mail, {"DATA", "502 5.5.1 Missing RCPT TO command."}}},
+		{"RCPT before MAIL", []step{ehlo, auth, {"RCPT TO:<carla@ejemplo.com>", "503 5.5.1 Missing MAIL FROM command."}}},
+		{"DATA before MAIL", []step{ehlo, auth, {"DATA", "503 5.5.1 Missing RCPT TO command."}}},
+		{"DATA before RCPT", []step{ehlo, auth, mail, {"DATA", "503 5.5.1 Missing RCPT TO command."}}},
 		{"DATA after a refused RCPT", []step{ehlo, auth, mail,
 			{"RCPT TO:<nadie@ejemplo.com>", "550 5.1.1 <nadie@ejemplo.com>: Recipient address rejected: User unknown in local recipient table"},
-			{"DATA", "502 5.5.1 Missing RCPT TO command."}}},
+			{"DATA", "503 5.5.1 Missing RCPT TO command."}}},
 		{"AUTH CRAM-MD5", []step{ehlo, {"AUTH CRAM-MD5", "504 5.7.4 Unsupported authentication mechanism"}}},
 		{"AUTH LOGIN", []step{ehlo, {"AUTH LOGIN", "334 VXNlcm5hbWU6"}, {b64("ana@ejemplo.com"), "334 UGFzc3dvcmQ6"}, {b64("manzana"), auth.want}, mail}},
 		{"AUTH LOGIN with the username", []step{ehlo, {"AUTH LOGIN " + b64("ana@ejemplo.com"), "334 UGFzc3dvcmQ6"}, {b64("manzana"), auth.want}, mail}},
@@ -474,10 +474,10 @@ func TestSubmissionProtocol(t *testing.T) {
 			{"RCPT TO:<beto@otro.org>", "250 2.0.0 I'll make sure <beto@otro.org> gets this"},
 			{"RCPT TO:<alguien@fuera.example>", "250 2.0.0 I'll make sure <alguien@fuera.example> gets this"}}},
 		{"RCPT local in capitals", []step{ehlo, auth, mail, {"RCPT TO:<CARLA@Ejemplo.COM>", "250 2.0.0 I'll make sure <CARLA@Ejemplo.COM> gets this"}}},
-		{"RSET keeps AUTH", []step{ehlo, auth, mail, rcpt, {"RSET", "250 2.0.0 Session reset"}, {"DATA", "502 5.5.1 Missing RCPT TO command."}, mail}},
+		{"RSET keeps AUTH", []step{ehlo, auth, mail, rcpt, {"RSET", "250 2.0.0 Session reset"}, {"DATA", "503 5.5.1 Missing RCPT TO command."}, mail}},
 		{"VRFY", []step{ehlo, {"VRFY ana", "252 2.5.0 Cannot VRFY user, but will accept message"}}},
 		{"STARTTLS", []step{ehlo, {"STARTTLS", "502 5.5.1 TLS not supported"}}},
-		{"HELO", []step{{"HELO x", "250 2.0.0 Hello x"}, auth, mail}},
+		{"HELO", []step{{"HELO x", "250 2.0.0 mail.ejemplo.com Hello x"}, auth, mail}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -501,8 +501,8 @@ func TestEHLOExtensions(t *testing.T) {
 		port int
 		want []string
 	}{
-		{25, []string{"250-Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
-		{587, []string{"250-Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-AUTH PLAIN LOGIN", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
+		{25, []string{"250-mail.otro.org Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
+		{587, []string{"250-mail.otro.org Hello x", "250-PIPELINING", "250-8BITMIME", "250-ENHANCEDSTATUSCODES", "250-CHUNKING", "250-AUTH PLAIN LOGIN", "250-SIZE 10485760", "250 LIMITS RCPTMAX=100"}},
 	} {
 		r := f.rawDial(otroHost, tt.port)
 		if got := r.ehlo("x"); !slices.Equal(got, tt.want) {

@@ -71,7 +71,7 @@ func TestSubmitStartTLS(t *testing.T) {
 		t.Fatalf("Submit = %v, want nil", err)
 	}
 	ehlo := []string{
-		"S: 250-Hello laptop.home.arpa",
+		"S: 250-mail.ejemplo.com Hello laptop.home.arpa",
 		"S: 250-PIPELINING",
 		"S: 250-8BITMIME",
 		"S: 250-ENHANCEDSTATUSCODES",
