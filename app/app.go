@@ -100,6 +100,7 @@ type App struct {
 	sidebar      *fyne.Container // the lesson list, or nothing when hidden
 	lastProblems string          // the text of the last problems dialog
 	stepLabel    *widget.Label
+	clock        *widget.Label // the world's virtual time at the position
 	scrub        *widget.Slider
 	scrubbing    bool
 	speedSel     *widget.Select
@@ -209,6 +210,18 @@ func New(fa fyne.App, opts Options) (*App, error) {
 		})
 	}()
 	return a, nil
+}
+
+// clockText writes a virtual time as "Tuesday 3 March, 09:00:05", in the
+// language's words.
+func clockText(t time.Time, l sim.Lang) string {
+	days := strings.Split(assets.T(l, "clock.weekdays"), ",")
+	months := strings.Split(assets.T(l, "clock.months"), ",")
+	day, month := t.Weekday().String(), t.Month().String()
+	if len(days) == 7 && len(months) == 12 {
+		day, month = days[t.Weekday()], months[t.Month()-1]
+	}
+	return assets.T(l, "clock.date", day, t.Day(), month, t.Format("15:04:05"))
 }
 
 // readOnlyPrefs reads the preferences it wraps and drops every change.
@@ -341,6 +354,8 @@ func (a *App) build() {
 	a.narration.Wrapping = fyne.TextWrapWord
 	a.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	a.title.Truncation = fyne.TextTruncateEllipsis
+	a.clock = widget.NewLabel("")
+	clock := container.NewHBox(widget.NewIcon(theme.HistoryIcon()), a.clock)
 
 	a.tabs = container.NewAppTabs(
 		container.NewTabItem("", a.ladder.box),
@@ -367,7 +382,7 @@ func (a *App) build() {
 	a.viewsArea = container.NewStack(views)
 	a.quizToggle = widget.NewButtonWithIcon("", theme.QuestionIcon(), func() { a.setQuizHidden(!a.quizHidden); a.unfocus() })
 	a.quizToggle.Hide()
-	narration := container.NewVScroll(container.NewPadded(container.NewVBox(a.title, a.narration, container.NewHBox(a.quizToggle))))
+	narration := container.NewVScroll(container.NewPadded(container.NewVBox(container.NewBorder(nil, nil, nil, clock, a.title), a.narration, container.NewHBox(a.quizToggle))))
 	main := container.New(&topCapped{frac: 0.3}, narration, a.viewsArea)
 	a.sidebar = container.NewStack()
 	body := container.NewBorder(nil, nil, a.sidebar, nil, main)
@@ -584,6 +599,7 @@ func (a *App) refresh() {
 		title = assets.T(l, "lessons.heading", m.Script.Order) + " · " + title
 	}
 	a.title.SetText(title)
+	a.clock.SetText(assets.T(l, "clock.now", clockText(m.Now(), l)))
 	// The quiz of the step, or what the lines mean.
 	if qs := a.quizStep(); qs > 0 {
 		if qs != a.quiz.step {

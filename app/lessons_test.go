@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -260,6 +261,55 @@ func TestEveryLesson(t *testing.T) {
 					t.Errorf("%s step %d: quiz shown %v, the step has one: %v", id, step, shown, hasQuiz)
 				}
 			}
+		}
+	}
+}
+
+// TestClock follows the world's virtual clock: it shows the start of the
+// day at the start, and a day later once the lesson has waited a day, in
+// the language of the window.
+func TestClock(t *testing.T) {
+	a := newTestApp(t, sim.EN)
+	if err := a.Load("pop3-keep"); err != nil {
+		t.Fatal(err)
+	}
+	a.Home()
+	start := a.model.Now()
+	if want := "Simulated time: " + clockText(start, sim.EN); a.clock.Text != want {
+		t.Errorf("at the start the clock shows %q, want %q", a.clock.Text, want)
+	}
+	waited := -1 // the first step that waits a day
+	for i, st := range a.model.Script.Steps {
+		for _, act := range st.Do {
+			if act.Wait != nil && waited < 0 {
+				waited = i + 1
+			}
+		}
+	}
+	if waited < 0 {
+		t.Fatal("pop3-keep no longer waits: choose another lesson for this test")
+	}
+	a.seek(a.model.StepEnd(waited))
+	if d := a.model.Now().Sub(start); d < 24*time.Hour {
+		t.Errorf("after waiting a day the clock moved %v", d)
+	}
+	a.ToggleLang()
+	if want := "Hora simulada: " + clockText(a.model.Now(), sim.ES); a.clock.Text != want {
+		t.Errorf("in Spanish the clock shows %q, want %q", a.clock.Text, want)
+	}
+}
+
+func TestClockText(t *testing.T) {
+	at := time.Date(2026, time.March, 4, 7, 5, 9, 0, time.UTC)
+	for _, tc := range []struct {
+		lang sim.Lang
+		want string
+	}{
+		{sim.EN, "Wednesday 4 March, 07:05:09"},
+		{sim.ES, "miércoles 4 de marzo, 07:05:09"},
+	} {
+		if got := clockText(at, tc.lang); got != tc.want {
+			t.Errorf("clockText(%s) = %q, want %q", tc.lang, got, tc.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"sort"
+	"time"
 
 	"github.com/mailscope/mailscope/sim"
 	"github.com/mailscope/mailscope/sim/explain"
@@ -221,6 +222,16 @@ func (m *Model) Applied() int {
 		return 0
 	}
 	return int(m.beats[m.pos-1].end)
+}
+
+// Now returns the virtual time at the position: when the last event
+// played happened on the world's clock.
+func (m *Model) Now() time.Time {
+	t := m.trace.Start()
+	if n := m.Applied(); n > 0 {
+		t = t.Add(m.events[n-1].T)
+	}
+	return t
 }
 
 // SetEavesdropper chooses the rows the transcript and the ladder show:
