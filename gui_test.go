@@ -142,3 +142,56 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(ms(appReady), "app-ready-ms")
 	b.ReportMetric(float64(appReady)/float64(bareReady), "ready-ratio")
 }
+
+// BenchmarkIdle measures the processor time a paused window uses while
+// nobody touches it, for MailScope (a lesson shown at a middle step) and
+// for a bare Fyne window, side by side under Xvfb: after the windows have
+// settled, each one's user and system time over the same seconds is read
+// from /proc. "idle-ratio" is MailScope's time over the bare window's; a
+// paused player should cost what an empty window costs.
+func BenchmarkIdle(b *testing.B) {
+	display := xvfb(b)
+	bin := binary(b)
+	start := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(isolated(b), "DISPLAY="+display, "LANG=C.UTF-8")
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	bare := start("--bare")
+	app := start("--scenario", "pop3-delete", "--step", "3")
+	time.Sleep(5 * time.Second) // both windows shown and settled
+	var appTicks, bareTicks, secs float64
+	for b.Loop() {
+		a0, b0 := cpuTicks(b, app.Process.Pid), cpuTicks(b, bare.Process.Pid)
+		time.Sleep(5 * time.Second)
+		appTicks += cpuTicks(b, app.Process.Pid) - a0
+		bareTicks += cpuTicks(b, bare.Process.Pid) - b0
+		secs += 5
+	}
+	// Linux counts processor time in ticks of 1/100 s (USER_HZ).
+	b.ReportMetric(appTicks*10/secs, "app-cpu-ms/s")
+	b.ReportMetric(bareTicks*10/secs, "bare-cpu-ms/s")
+	b.ReportMetric(appTicks/max(bareTicks, 1), "idle-ratio")
+}
+
+// cpuTicks returns the user and system time of a process, in clock ticks.
+func cpuTicks(tb testing.TB, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The fields after the command name, which is in parentheses.
+	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	var utime, stime float64
+	if _, err := fmt.Sscan(fields[11], &utime); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := fmt.Sscan(fields[12], &stime); err != nil {
+		tb.Fatal(err)
+	}
+	return utime + stime
+}
