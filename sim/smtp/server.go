@@ -138,8 +138,12 @@ func errUnknownUser(rcpt string) error {
 	return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: fmt.Sprintf("<%s>: Recipient address rejected: User unknown in local recipient table", rcpt)}
 }
 
+// errRelayDenied refuses a recipient in a domain the server does not keep
+// mail for, from a client that did not authenticate: 550, as RFC 5321
+// section 3.6.2 says a server SHOULD answer (some servers, Postfix among
+// them, answer 554).
 func errRelayDenied(rcpt string) error {
-	return &gosmtp.SMTPError{Code: 554, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: fmt.Sprintf("<%s>: Relay access denied", rcpt)}
+	return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 7, 1}, Message: fmt.Sprintf("<%s>: Relay access denied", rcpt)}
 }
 
 func errSenderMismatch(from, user string) error {
