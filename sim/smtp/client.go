@@ -31,6 +31,10 @@ type Submission struct {
 // (STARTTLS and EHLO again, if asked), AUTH, MAIL, RCPT for each recipient,
 // DATA and QUIT. The first refusal ends the transaction (with QUIT) and is
 // returned as a *gosmtp.SMTPError; the connection is closed either way.
+// A refusal of a recipient because the transaction has as many as the
+// server takes (452, see TooManyRecipients) is not one: the message goes
+// to the recipients accepted so far, and the rest follow in another
+// transaction on the same connection (RFC 5321 section 4.5.3.1.10).
 func Submit(conn net.Conn, s *Submission) error {
 	var c *gosmtp.Client
 	if s.StartTLS != nil {
@@ -74,20 +78,29 @@ func submit(c *gosmtp.Client, s *Submission) error {
 			return err
 		}
 	}
-	if err := c.Mail(s.From, &gosmtp.MailOptions{Size: int64(len(s.Data))}); err != nil {
-		return err
+	if len(s.To) == 0 {
+		return fmt.Errorf("smtp: a message needs a recipient")
 	}
-	for _, rcpt := range s.To {
-		if err := c.Rcpt(rcpt, nil); err != nil {
+	for rest := s.To; len(rest) > 0; {
+		if err := c.Mail(s.From, &gosmtp.MailOptions{Size: int64(len(s.Data))}); err != nil {
 			return err
 		}
+		accepted := 0
+		var later []string
+		for i, rcpt := range rest {
+			if err := c.Rcpt(rcpt, nil); err != nil {
+				if TooManyRecipients(err) && accepted > 0 {
+					later = rest[i:]
+					break
+				}
+				return err
+			}
+			accepted++
+		}
+		if err := sendData(c, s.Data); err != nil {
+			return err
+		}
+		rest = later
 	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(s.Data); err != nil {
-		return err
-	}
-	return w.Close()
+	return nil
 }

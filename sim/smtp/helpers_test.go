@@ -55,6 +55,8 @@ type fixture struct {
 
 	// MaxMessageBytes of the servers started by serve; zero means the default.
 	maxBytes int64
+	// MaxRecipients of the servers started by serve; zero means the default.
+	maxRcpts int
 	byName   map[string]*smtp.Host // the hosts by name; the test's goroutine only
 	keys     *wire.KeyLog          // the TLS secrets, with which the taps decrypt
 	tls      *tlsConfigs           // with fixtureOptions.tls; nil otherwise
@@ -69,6 +71,7 @@ type fixture struct {
 
 type fixtureOptions struct {
 	maxBytes int64 // MaxMessageBytes of every server; zero means the default
+	maxRcpts int   // MaxRecipients of every server; zero means the default
 	// tls makes every server offer STARTTLS, and serves submission with
 	// implicit TLS on port 465 too.
 	tls bool
@@ -89,6 +92,7 @@ func newFixture(t *testing.T, opts ...fixtureOptions) *fixture {
 		clock:    clock,
 		trace:    sim.NewTrace(sim.TraceOptions{Clock: clock}),
 		maxBytes: o.maxBytes,
+		maxRcpts: o.maxRcpts,
 		byDomain: make(map[string]*smtp.Host),
 		byName:   make(map[string]*smtp.Host),
 		ips:      map[string]string{device: deviceIP},
@@ -202,6 +206,7 @@ func (f *fixture) config(h *smtp.Host, role smtp.Role) smtp.Config {
 		PTR:             f.ptr,
 		NewID:           f.newID,
 		MaxMessageBytes: f.maxBytes,
+		MaxRecipients:   f.maxRcpts,
 		TLS:             f.tls.server(),
 		Queued: func(h *smtp.Host) {
 			f.mu.Lock()

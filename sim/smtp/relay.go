@@ -142,7 +142,10 @@ func (r *Relay) open(conn net.Conn, mx string) (*gosmtp.Client, error) {
 	return clear.open(conn, mx)
 }
 
-// converse runs one SMTP transaction with an exchanger.
+// converse delivers an item to an exchanger: one SMTP transaction, or
+// more when the exchanger takes fewer recipients per transaction than the
+// item has (452, RFC 5321 section 4.5.3.1.10): the recipients it put off
+// go in the next transaction on the same connection.
 func (r *Relay) converse(conn net.Conn, it *Item, mx string, rcpts []string) []Outcome {
 	out := make([]Outcome, len(rcpts))
 	for i, rcpt := range rcpts {
@@ -156,42 +159,71 @@ func (r *Relay) converse(conn net.Conn, it *Item, mx string, rcpts []string) []O
 		return out
 	}
 	defer c.Close()
-	failAll := func(err error) []Outcome {
-		for i := range out {
-			if out[i].Err == nil {
-				out[i].Err, out[i].Permanent = err, isPermanent(err)
-			}
-		}
-		c.Quit()
-		return out
-	}
-	if err := c.Mail(it.From, &gosmtp.MailOptions{Size: int64(len(it.Data))}); err != nil {
-		return failAll(err)
-	}
-	accepted := 0
-	for i, rcpt := range rcpts {
-		if err := c.Rcpt(rcpt, nil); err != nil {
+	fail := func(idx []int, err error) {
+		for _, i := range idx {
 			out[i].Err, out[i].Permanent = err, isPermanent(err)
-			continue
 		}
-		accepted++
 	}
-	if accepted == 0 {
-		c.Quit()
-		return out
+	pending := make([]int, len(rcpts))
+	for i := range pending {
+		pending[i] = i
 	}
-	w, err := c.Data()
-	if err != nil {
-		return failAll(err)
-	}
-	if _, err := w.Write(it.Data); err != nil {
-		return failAll(err)
-	}
-	if err := w.Close(); err != nil {
-		return failAll(err)
+	for len(pending) > 0 {
+		if err := c.Mail(it.From, &gosmtp.MailOptions{Size: int64(len(it.Data))}); err != nil {
+			fail(pending, err)
+			break
+		}
+		var accepted, later []int
+		for k, i := range pending {
+			if err := c.Rcpt(rcpts[i], nil); err != nil {
+				if TooManyRecipients(err) && len(accepted) > 0 {
+					later = pending[k:]
+					break
+				}
+				fail([]int{i}, err)
+				continue
+			}
+			accepted = append(accepted, i)
+		}
+		if len(accepted) == 0 {
+			break
+		}
+		if err := sendData(c, it.Data); err != nil {
+			fail(accepted, err)
+			fail(later, err)
+			break
+		}
+		pending = later
 	}
 	c.Quit()
 	return out
+}
+
+// sendData sends DATA, the message and the final dot.
+func sendData(c *gosmtp.Client, data []byte) error {
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(data); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// TooManyRecipients reports whether err is a refusal of RCPT for now
+// because the transaction has as many recipients as the server takes at
+// once: 452 (RFC 5321 section 4.5.3.1.10), or the 552 that RFC 821 gave
+// for it with the enhanced code 5.5.3 (RFC 3463), which RFC 5321 says a
+// client should treat as temporary. The client then sends the message to
+// the recipients accepted so far, and to the others in another transaction.
+func TooManyRecipients(err error) bool {
+	var se *gosmtp.SMTPError
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code == 452 || se.Code == 552 && se.EnhancedCode == gosmtp.EnhancedCode{5, 5, 3}
 }
 
 // isPermanent reports whether err is a 5xx reply.

@@ -36,8 +36,14 @@ const (
 	RoleSubmission
 )
 
-// DefaultMaxMessageBytes is the SIZE a server announces when none is set.
+// DefaultMaxMessageBytes is the SIZE a server announces when none is set
+// (RFC 1870).
 const DefaultMaxMessageBytes = 10 << 20
+
+// DefaultMaxRecipients is the most recipients a transaction may have when
+// none is set, announced as LIMITS RCPTMAX (RFC 9422): the 100 that RFC
+// 5321 section 4.5.3.1.8 says a server must at least accept.
+const DefaultMaxRecipients = 100
 
 // Host is a mail server of the world as SMTP sees it.
 type Host struct {
@@ -73,6 +79,10 @@ type Config struct {
 	// MaxMessageBytes is the largest message accepted (announced as SIZE).
 	// Zero means DefaultMaxMessageBytes.
 	MaxMessageBytes int64
+	// MaxRecipients is the most RCPT commands a transaction may have
+	// (announced as LIMITS RCPTMAX); the next get "452 4.5.3". Zero means
+	// DefaultMaxRecipients.
+	MaxRecipients int
 	// Queued, if set, is called after a message was added to a queue.
 	Queued func(*Host)
 	// Logger receives the server's internal errors; nil discards them.
@@ -97,6 +107,9 @@ func NewServer(cfg Config) *gosmtp.Server {
 	if cfg.MaxMessageBytes == 0 {
 		cfg.MaxMessageBytes = DefaultMaxMessageBytes
 	}
+	if cfg.MaxRecipients == 0 {
+		cfg.MaxRecipients = DefaultMaxRecipients
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger{}
 	}
@@ -107,7 +120,7 @@ func NewServer(cfg Config) *gosmtp.Server {
 		s.Domain = cfg.Host.Name
 	}
 	s.MaxMessageBytes = cfg.MaxMessageBytes
-	s.MaxRecipients = 100
+	s.MaxRecipients = cfg.MaxRecipients
 	s.TLSConfig = cfg.TLS
 	s.AllowInsecureAuth = !cfg.RequireTLS
 	s.ReadTimeout = 10 * time.Minute
