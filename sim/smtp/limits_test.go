@@ -162,3 +162,25 @@ func TestNewServerMaxRecipients(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitWrongPassword: a wrong password gets 535 5.7.8 (RFC 4954);
+// the client then quits, without the "*" that cancels only an exchange
+// still waiting for a response (third_party/go-smtp/MAILSCOPE.md, 3).
+func TestSubmitWrongPassword(t *testing.T) {
+	f := newFixture(t)
+	for _, mech := range []string{"PLAIN", "LOGIN"} {
+		s := anaSends(msg("ana@ejemplo.com", "beto@otro.org", "x"), "beto@otro.org")
+		s.Password, s.Auth = "manzanas", mech
+		tr, err := f.submit(ejemploHost, 587, s)
+		if got := smtpCode(err); got != "535 5.7.8" {
+			t.Errorf("%s: Submit = %v, want 535 5.7.8", mech, err)
+		}
+		i := slices.Index(tr, "S: 535 5.7.8 Authentication failed")
+		if i < 0 || !slices.Equal(tr[i+1:], []string{"C: QUIT", "S: 221 2.0.0 Bye"}) {
+			t.Errorf("%s: transcript:\n%s\nwant 535 5.7.8, then QUIT and 221", mech, strings.Join(tr, "\n"))
+		}
+	}
+	if n := f.byName[ejemploHost].Queue.Len(); n != 0 {
+		t.Errorf("queue holds %d items, want 0", n)
+	}
+}

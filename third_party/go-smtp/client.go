@@ -400,8 +400,13 @@ func (c *Client) Auth(a sasl.Client) error {
 			}
 		}
 		if err != nil {
-			// abort the AUTH
-			c.cmd(501, "*")
+			// MailScope patch: abort the AUTH with "*" only while the
+			// server waits for a response to a 334 challenge (RFC 4954
+			// section 4). After a final reply (535, 538, 454...) the
+			// exchange is over: "*" would be a command of its own.
+			if code == 334 {
+				c.cmd(501, "*")
+			}
 			break
 		}
 		if resp == nil {
