@@ -148,7 +148,7 @@ var (
 	duplicateKey = regexp.MustCompile(`^mapping key ("[^"]*") already defined at \[(\d+):(\d+)\]$`)
 	unclosedFlow = regexp.MustCompile(`^('.' or '.') must be specified$`)
 	wrongKind    = regexp.MustCompile(`^(\w+) was used where (\w+) is expected$`)
-	wrongType    = regexp.MustCompile(`^cannot unmarshal (\S+) into Go (?:struct field \S+|value) of type (\S+)( \( overflow \))?$`)
+	wrongType    = regexp.MustCompile(`^cannot unmarshal (\S+|\[\]interface \{\}|map\[string\]interface \{\}) into Go (?:struct field \S+|value) of type (\S+)( \( overflow \))?$`)
 )
 
 // kindName names a YAML kind or a Go type as a lesson's author knows it.

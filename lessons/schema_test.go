@@ -169,6 +169,13 @@ func TestSchemaEnums(t *testing.T) {
 		}
 		return out
 	}
+	defEnum := func(def string) []string {
+		var out []string
+		for _, v := range defs[def].(map[string]any)["enum"].([]any) {
+			out = append(out, v.(string))
+		}
+		return out
+	}
 	doc := loadSchema(t)
 	var levels []string
 	for _, v := range doc["properties"].(map[string]any)["level"].(map[string]any)["enum"].([]any) {
@@ -183,6 +190,8 @@ func TestSchemaEnums(t *testing.T) {
 		{"pop3 op", enum("pop3", "op"), world.POP3Ops},
 		{"reads", enum("device", "reads"), []string{world.ReadsIMAP, world.ReadsPOP3, world.ReadsPOP3Keep}},
 		{"kind", enum("device", "kind"), []string{world.Laptop, world.Phone}},
+		{"tls", defEnum("tls"), world.TLSModes},
+		{"send auth", enum("send", "auth"), []string{world.AuthPlain, world.AuthLogin}},
 	} {
 		if !slices.Equal(tc.got, tc.want) {
 			t.Errorf("%s: the schema lists %v, the loader %v", tc.name, tc.got, tc.want)

@@ -1,8 +1,10 @@
 package world
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/mailscope/mailscope/sim"
+	simimap "github.com/mailscope/mailscope/sim/imap"
 )
 
 // Run builds the script's world, takes every step and returns the world
@@ -145,7 +148,14 @@ func (w *World) flush(srv *Server) error {
 // doIMAP runs one IMAP operation of a device and updates its local copy.
 func (d *Device) doIMAP(a *IMAPAction) error {
 	ag := d.imap
-	if err := d.imapSecurity(a.TLS); err != nil {
+	if a.Password != "" {
+		// Another password: tried on a connection of its own, which the
+		// action closes, leaving the device's connection as it was.
+		ag = simimap.NewAgent(func() (net.Conn, *tls.Config, error) {
+			return d.dial(a.TLS, PortIMAP, PortIMAPS)
+		}, d.Account(), a.Password)
+		defer ag.Logout()
+	} else if err := d.imapSecurity(a.TLS); err != nil {
 		return err
 	}
 	set, err := a.numSet()

@@ -132,6 +132,7 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 		if s.Auth != "" && s.Auth != AuthPlain && s.Auth != AuthLogin {
 			c.add(p+".send.auth", "auth %q is not %s or %s", s.Auth, AuthPlain, AuthLogin)
 		}
+		checkPassword(c, p+".send.password", s.Password)
 		for i, at := range s.Attach {
 			if at.Name == "" {
 				c.add(fmt.Sprintf("%s.send.attach[%d].name", p, i), "an attachment needs a file name")
@@ -184,14 +185,27 @@ func checkPOP3(c *checker, p string, a *POP3Action, devices map[string]string) {
 		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(POP3Ops, ", "))
 	}
 	checkTLS(c, p+".tls", a.TLS)
+	checkPassword(c, p+".password", a.Password)
+}
+
+// checkPassword checks the password an action tries instead of the
+// account's: it travels on one protocol line.
+func checkPassword(c *checker, path, password string) {
+	if strings.ContainsAny(password, "\r\n\x00") {
+		c.add(path, "a password cannot contain a line break or a NUL")
+	}
 }
 
 func checkIMAP(c *checker, p string, a *IMAPAction, device func(path, id string)) {
 	device(p+".device", a.Device)
 	checkTLS(c, p+".tls", a.TLS)
+	checkPassword(c, p+".password", a.Password)
 	if !slices.Contains(IMAPOps, a.Op) {
 		c.add(p+".op", "op %q is not one of %s", a.Op, strings.Join(IMAPOps, ", "))
 		return
+	}
+	if a.Password != "" && (a.Op == "idle" || a.Op == "done" || a.Op == "logout") {
+		c.add(p+".password", "a password is tried on a connection of its own, which the action closes: it needs an op that logs in and does something (not %s)", a.Op)
 	}
 	if _, err := a.numSet(); err != nil {
 		c.add(p, "%v", err)
@@ -236,6 +250,7 @@ func (s *Spec) check(c *checker, path string) {
 			c.add(dp+".server", "%q is not a host name such as mail.ejemplo.com", d.Server)
 		}
 		servers[d.Server] = true
+		checkLimits(c, dp, d, s.Domains[:i])
 		for j, a := range d.Accounts {
 			ap := fmt.Sprintf("%s.accounts[%d]", dp, j)
 			addr := a.User + "@" + d.Name
@@ -284,6 +299,29 @@ func (s *Spec) check(c *checker, path string) {
 			c.add(dp+".keep_days", "keep_days needs reads: %s (a copy left on the server)", ReadsPOP3Keep)
 		}
 		c.text(dp+".label", d.Label)
+	}
+}
+
+// checkLimits checks a domain's max_size and max_recipients, and that
+// domains kept by the same server agree on them.
+func checkLimits(c *checker, dp string, d DomainSpec, before []DomainSpec) {
+	if d.MaxSize < 0 {
+		c.add(dp+".max_size", "max_size is a number of bytes; it cannot be negative")
+	}
+	if d.MaxRecipients < 0 {
+		c.add(dp+".max_recipients", "max_recipients cannot be negative")
+	}
+	for _, o := range before {
+		if o.Server != d.Server {
+			continue
+		}
+		if d.MaxSize != o.MaxSize {
+			c.add(dp+".max_size", "domains %s and %s share server %s, which has one max_size: give both the same", o.Name, d.Name, d.Server)
+		}
+		if d.MaxRecipients != o.MaxRecipients {
+			c.add(dp+".max_recipients", "domains %s and %s share server %s, which has one max_recipients: give both the same", o.Name, d.Name, d.Server)
+		}
+		break
 	}
 }
 

@@ -96,10 +96,14 @@ func (d *Device) Send(s *Send) error {
 	if err != nil {
 		return err
 	}
+	password := d.password
+	if s.Password != "" {
+		password = s.Password // a script's wrong password
+	}
 	return smtp.Submit(conn, &smtp.Submission{
 		Hello:    d.Hostname,
 		Username: d.Account(),
-		Password: d.password,
+		Password: password,
 		Auth:     strings.ToUpper(s.Auth),
 		StartTLS: startTLS,
 		From:     d.Account(),

@@ -71,6 +71,11 @@ type Expect struct {
 	// "550 5.1.1", "+OK", "-ERR [AUTH]", "OK", "NO" (IMAP replies are
 	// compared without their tag).
 	Reply string `yaml:"reply,omitempty" json:"reply,omitempty"`
+	// Replied is how some final reply of the step starts, not necessarily
+	// the last: a refusal ("535 5.7.8", "-ERR [AUTH]", "NO
+	// [AUTHENTICATIONFAILED]") is followed by the reply to the client's
+	// QUIT or LOGOUT.
+	Replied string `yaml:"replied,omitempty" json:"replied,omitempty"`
 }
 
 // Raw makes a device open a connection to a server's port and type lines
@@ -155,9 +160,12 @@ func checkExpect(c *checker, p string, e *Expect, devices map[string]string, ser
 			targets++
 		}
 	}
-	if e.Reply != "" {
+	if e.Reply != "" || e.Replied != "" {
+		if e.Reply != "" && e.Replied != "" {
+			c.add(p, "an expectation takes reply or replied, not both")
+		}
 		if e.Account != "" || e.Queue != "" || e.Count != nil || e.Present != nil || len(e.Flags) > 0 || len(e.NoFlags) > 0 || e.Partial != nil || e.Subject != "" {
-			c.add(p, "a reply expectation takes only reply and, optionally, device")
+			c.add(p, "a reply expectation takes only reply (or replied) and, optionally, device")
 		}
 		if e.Device != "" {
 			if _, ok := devices[e.Device]; !ok {
@@ -224,6 +232,16 @@ func (w *World) Verify(s *Script, i int, since int) Problems {
 
 // verify returns why an expectation does not hold, or "".
 func verify(e *Expect, st *sim.State, events []sim.Event) string {
+	if e.Replied != "" {
+		all := finalReplies(events, e.Device)
+		if slices.ContainsFunc(all, func(r string) bool { return strings.HasPrefix(r, e.Replied) }) {
+			return ""
+		}
+		if len(all) == 0 {
+			return fmt.Sprintf("expected a reply %q, but no server replied in this step", e.Replied)
+		}
+		return fmt.Sprintf("expected a reply starting %q; none of the %d replies of this step does (the last was %q)", e.Replied, len(all), all[len(all)-1])
+	}
 	if e.Reply != "" {
 		got, ok := lastReply(events, e.Device)
 		switch {
@@ -312,23 +330,43 @@ var (
 // of device, if given), an IMAP reply without its tag.
 func lastReply(events []sim.Event, device string) (string, bool) {
 	for i := len(events) - 1; i >= 0; i-- {
-		e := &events[i]
-		if e.Kind != sim.KindLine || e.Dir != sim.S2C || (device != "" && e.Conn.Client != device) {
-			continue
+		if r, ok := finalReply(&events[i], device); ok {
+			return r, true
 		}
-		switch e.Conn.Proto {
-		case sim.SMTP:
-			if smtpFinal.MatchString(e.Text) {
-				return e.Text, true
-			}
-		case sim.POP3:
-			if pop3Final.MatchString(e.Text) {
-				return e.Text, true
-			}
-		case sim.IMAP:
-			if m := imapFinal.FindStringSubmatch(e.Text); m != nil {
-				return m[1], true
-			}
+	}
+	return "", false
+}
+
+// finalReplies returns every final reply among events (on the connections
+// of device, if given), in order.
+func finalReplies(events []sim.Event, device string) []string {
+	var out []string
+	for i := range events {
+		if r, ok := finalReply(&events[i], device); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// finalReply returns the final reply e is, if it is one: a server's line
+// (on a connection of device, if given), an IMAP reply without its tag.
+func finalReply(e *sim.Event, device string) (string, bool) {
+	if e.Kind != sim.KindLine || e.Dir != sim.S2C || (device != "" && e.Conn.Client != device) {
+		return "", false
+	}
+	switch e.Conn.Proto {
+	case sim.SMTP:
+		if smtpFinal.MatchString(e.Text) {
+			return e.Text, true
+		}
+	case sim.POP3:
+		if pop3Final.MatchString(e.Text) {
+			return e.Text, true
+		}
+	case sim.IMAP:
+		if m := imapFinal.FindStringSubmatch(e.Text); m != nil {
+			return m[1], true
 		}
 	}
 	return "", false

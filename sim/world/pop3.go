@@ -20,9 +20,15 @@ func (d *Device) initPOP3() {
 	if d.Spec.Reads != ReadsPOP3 && d.Spec.Reads != ReadsPOP3Keep {
 		return
 	}
-	d.pop3 = pop3.NewAgent(func() (net.Conn, *tls.Config, error) {
+	d.pop3 = d.newPOP3Agent(d.password)
+}
+
+// newPOP3Agent returns a POP3 agent of the device that logs in with
+// password.
+func (d *Device) newPOP3Agent(password string) *pop3.Agent {
+	return pop3.NewAgent(func() (net.Conn, *tls.Config, error) {
 		return d.dial(d.pop3TLS, PortPOP3, PortPOP3S)
-	}, d.Account(), d.password, pop3.AgentOptions{
+	}, d.Account(), password, pop3.AgentOptions{
 		Keep:    d.Spec.Reads == ReadsPOP3Keep,
 		KeepFor: time.Duration(d.Spec.KeepDays) * 24 * time.Hour,
 		Clock:   d.w.Clock,
@@ -42,14 +48,19 @@ func (d *Device) doPOP3(a *POP3Action) error {
 		return fmt.Errorf("world: device %s reads mail with %s, not POP3", d.Spec.ID, d.Spec.Reads)
 	}
 	d.pop3TLS = a.TLS
+	ag := d.pop3
+	if a.Password != "" {
+		// Another password: an agent that tries it, for this session.
+		ag = d.newPOP3Agent(a.Password)
+	}
 	var err error
 	switch a.Op {
 	case "check":
-		_, err = d.pop3.Check()
+		_, err = ag.Check()
 	case "preview":
-		_, err = d.pop3.Preview()
+		_, err = ag.Preview()
 	case "drop":
-		_, err = d.pop3.Drop()
+		_, err = ag.Drop()
 	default:
 		return fmt.Errorf("world: pop3 op %q is not one of %v", a.Op, POP3Ops)
 	}

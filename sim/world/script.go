@@ -53,6 +53,9 @@ type Send struct {
 	// Auth is the SASL mechanism it authenticates with: "plain" (the
 	// default) or "login".
 	Auth string `yaml:"auth,omitempty" json:"auth,omitempty"`
+	// Password, when set, is tried instead of the account's (a mistyped
+	// password: the server answers 535 5.7.8).
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
 }
 
 // Attach is a file attached to a message: its text, or Size bytes of
@@ -110,6 +113,10 @@ type IMAPAction struct {
 	// 993). An action on an open connection may repeat how it was opened,
 	// not change it.
 	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Password, when set, is tried instead of the account's, on a
+	// connection of its own that the action closes (the server answers NO
+	// [AUTHENTICATIONFAILED] to a wrong one).
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
 }
 
 // The IMAP operations an action can ask for.
@@ -127,6 +134,9 @@ type POP3Action struct {
 	// TLS is how the device secures the session: "none" (the default),
 	// "starttls" (STLS on port 110) or "implicit" (port 995).
 	TLS string `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Password, when set, is tried instead of the account's (the server
+	// answers -ERR [AUTH] to a wrong one).
+	Password string `yaml:"password,omitempty" json:"password,omitempty"`
 }
 
 // The POP3 operations an action can ask for.

@@ -33,6 +33,12 @@ type DomainSpec struct {
 	Server   string        `yaml:"server" json:"server"` // "mail.ejemplo.com"
 	IP       string        `yaml:"ip,omitempty" json:"ip,omitempty"`
 	Accounts []AccountSpec `yaml:"accounts" json:"accounts"`
+	// MaxSize is the largest message, in bytes, its server accepts
+	// (announced as SIZE, RFC 1870); zero means 10485760 (10 MB).
+	MaxSize int64 `yaml:"max_size,omitempty" json:"max_size,omitempty"`
+	// MaxRecipients is the most recipients its server accepts in one
+	// transaction (announced as LIMITS RCPTMAX=); zero means 100.
+	MaxRecipients int `yaml:"max_recipients,omitempty" json:"max_recipients,omitempty"`
 }
 
 // AccountSpec is an account of a domain.

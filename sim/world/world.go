@@ -255,12 +255,27 @@ func (w *World) smtpServer(h *smtp.Host, role smtp.Role, cfg *tls.Config, requir
 		TLS:        cfg,
 		RequireTLS: requireTLS,
 	}
+	c.MaxMessageBytes, c.MaxRecipients = w.limits(h)
 	if h == nil {
 		c.Queued = w.relayNow
 	}
 	s := smtp.NewServer(c)
 	w.addCloser(s)
 	return s
+}
+
+// limits returns the SIZE and RCPTMAX of a host's SMTP servers, as the
+// spec of its domains sets them (zero: the defaults).
+func (w *World) limits(h *smtp.Host) (size int64, rcpts int) {
+	if h == nil {
+		return 0, 0
+	}
+	for _, d := range w.Spec.Domains {
+		if d.Server == h.Name {
+			size, rcpts = max(size, d.MaxSize), max(rcpts, d.MaxRecipients)
+		}
+	}
+	return size, rcpts
 }
 
 // imapServer returns an IMAP server of a host ("" for a front door).
