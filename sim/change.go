@@ -66,6 +66,17 @@ type Change struct {
 	Result      string   // OpQueueRemove: "delivered", "bounced", ...
 	Partial     bool     // OpDeviceAdd: the device holds the header only
 	Msg         *MsgInfo // OpAppend, OpQueueAdd, OpDeviceAdd
+	// Try is where a queued message stands after failed delivery attempts
+	// (OpQueueAdd); nil when it has not been tried yet.
+	Try *QueueTry
+}
+
+// QueueTry is where a message waiting in a queue stands after delivery
+// attempts that failed for now (RFC 5321 section 4.5.4.1).
+type QueueTry struct {
+	Attempts  int       `json:"attempts"`             // attempts so far
+	Next      time.Time `json:"next"`                 // when the next attempt is due
+	LastError string    `json:"last_error,omitempty"` // why the last attempt failed
 }
 
 // MsgInfo summarises a message for the views and the trace.
@@ -123,6 +134,13 @@ func (c *Change) Summary() string {
 			fmt.Fprintf(&b, " %q", m.Subject)
 		}
 		fmt.Fprintf(&b, " %d bytes", m.Size)
+	}
+	if t := c.Try; t != nil {
+		fmt.Fprintf(&b, " (attempts %d, next %s", t.Attempts, t.Next.Format("2006-01-02 15:04 -0700"))
+		if t.LastError != "" {
+			b.WriteString(": " + t.LastError)
+		}
+		b.WriteByte(')')
 	}
 	return b.String()
 }

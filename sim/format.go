@@ -176,19 +176,20 @@ type JSONTLS struct {
 
 // JSONChange is the JSON form of a Change.
 type JSONChange struct {
-	Op          string   `json:"op"`
-	Host        string   `json:"host"`
-	Account     string   `json:"account,omitempty"`
-	Mailbox     string   `json:"mailbox,omitempty"`
-	NewName     string   `json:"new_name,omitempty"`
-	UIDValidity uint32   `json:"uidvalidity,omitempty"`
-	UID         uint32   `json:"uid,omitempty"`
-	Key         string   `json:"key,omitempty"`
-	Flags       []string `json:"flags,omitempty"`
-	QueueID     string   `json:"queue_id,omitempty"`
-	Result      string   `json:"result,omitempty"`
-	Partial     bool     `json:"partial,omitempty"`
-	Msg         *MsgInfo `json:"msg,omitempty"`
+	Op          string    `json:"op"`
+	Host        string    `json:"host"`
+	Account     string    `json:"account,omitempty"`
+	Mailbox     string    `json:"mailbox,omitempty"`
+	NewName     string    `json:"new_name,omitempty"`
+	UIDValidity uint32    `json:"uidvalidity,omitempty"`
+	UID         uint32    `json:"uid,omitempty"`
+	Key         string    `json:"key,omitempty"`
+	Flags       []string  `json:"flags,omitempty"`
+	QueueID     string    `json:"queue_id,omitempty"`
+	Result      string    `json:"result,omitempty"`
+	Partial     bool      `json:"partial,omitempty"`
+	Msg         *MsgInfo  `json:"msg,omitempty"`
+	Try         *QueueTry `json:"try,omitempty"`
 }
 
 // JSONLookup is the JSON form of a Lookup.
@@ -229,7 +230,7 @@ func ToJSON(e *Event, start time.Time) JSONEvent {
 		j.Change = &JSONChange{
 			Op: c.Op.String(), Host: c.Host, Account: c.Account, Mailbox: c.Mailbox, NewName: c.NewName,
 			UIDValidity: c.UIDValidity, UID: c.UID, Key: c.Key, Flags: c.Flags, QueueID: c.QueueID,
-			Result: c.Result, Partial: c.Partial, Msg: c.Msg,
+			Result: c.Result, Partial: c.Partial, Msg: c.Msg, Try: c.Try,
 		}
 	}
 	if d := e.DNS; d != nil {

@@ -39,6 +39,7 @@ type MessageState struct {
 type QueueEntry struct {
 	ID   string
 	Info MsgInfo
+	Try  *QueueTry // nil until a delivery attempt failed
 }
 
 // DeviceState is what a device keeps locally.
@@ -115,7 +116,7 @@ func (s *State) Apply(e *Event) {
 			}
 		}
 	case OpQueueAdd: // a second add of the same id updates the entry
-		entry := QueueEntry{ID: c.QueueID, Info: *c.Msg}
+		entry := QueueEntry{ID: c.QueueID, Info: *c.Msg, Try: c.Try}
 		q := s.Queues[c.Host]
 		if i := slices.IndexFunc(q, func(e QueueEntry) bool { return e.ID == c.QueueID }); i >= 0 {
 			q[i] = entry
@@ -272,7 +273,7 @@ func (s *State) Equal(o *State) bool {
 		}
 	}
 	for h, q := range s.Queues {
-		if !slices.EqualFunc(q, o.Queues[h], func(x, y QueueEntry) bool { return x.ID == y.ID && x.Info.equal(&y.Info) }) {
+		if !slices.EqualFunc(q, o.Queues[h], func(x, y QueueEntry) bool { return x.ID == y.ID && x.Info.equal(&y.Info) && x.Try.equal(y.Try) }) {
 			return false
 		}
 	}
@@ -286,6 +287,13 @@ func (s *State) Equal(o *State) bool {
 		}
 	}
 	return true
+}
+
+func (t *QueueTry) equal(o *QueueTry) bool {
+	if t == nil || o == nil {
+		return t == o
+	}
+	return t.Attempts == o.Attempts && t.Next.Equal(o.Next) && t.LastError == o.LastError
 }
 
 func (m *MsgInfo) equal(o *MsgInfo) bool {

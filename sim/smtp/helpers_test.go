@@ -269,7 +269,7 @@ func (f *fixture) serveOn(host string, port int, l net.Listener, cfg smtp.Config
 // relay returns the relay of h, dialling on the network and asking
 // f.lookupMX.
 func (f *fixture) relay(h *smtp.Host) *smtp.Relay {
-	return &smtp.Relay{Host: h, Dial: f.net.Dial, LookupMX: f.lookupMX}
+	return &smtp.Relay{Host: h, Dial: f.net.Dial, LookupMX: f.lookupMX, Clock: f.clock}
 }
 
 // dial connects the device to host:port.

@@ -3,17 +3,41 @@ package smtp
 import (
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/mailscope/mailscope/sim"
 	"github.com/mailscope/mailscope/sim/message"
 )
 
-// Item is a message waiting in a queue to be relayed.
+// Item is a message waiting in a queue to be relayed. A queue never changes
+// an item it holds: it replaces it with a changed copy.
 type Item struct {
 	ID    string
-	From  string   // the envelope sender
+	From  string   // the envelope sender; "" for a delivery status notification
 	Rcpts []string // the envelope recipients still to be delivered
 	Data  []byte   // the message, with this server's Received: field
+
+	// Arrived is when the message was queued; zero means at its first
+	// delivery attempt.
+	Arrived time.Time
+	// Attempts counts the delivery attempts that failed for now.
+	Attempts int
+	// NextTry is when the next attempt is due. Zero means the item has not
+	// been tried: a scripted world waits for a relay action, a live one
+	// relays it at once.
+	NextTry time.Time
+	// LastError is why the last attempt failed.
+	LastError string
+	// Warned reports whether the sender was told the message is delayed.
+	Warned bool
+}
+
+// try returns where the item stands, or nil if it was never tried.
+func (it *Item) try() *sim.QueueTry {
+	if it.Attempts == 0 {
+		return nil
+	}
+	return &sim.QueueTry{Attempts: it.Attempts, Next: it.NextTry, LastError: it.LastError}
 }
 
 // Queue is a server's outbound queue. It publishes every addition and
@@ -72,6 +96,78 @@ func (q *Queue) SetRcpts(id string, rcpts []string) {
 	q.publish(q.change(sim.OpQueueAdd, &it, ""))
 }
 
+// Retry records a delivery attempt of item id that failed for now: rcpts
+// are the recipients still to be delivered, lastErr why the attempt
+// failed, next when the next attempt is due, and arrived when the item
+// arrived if it did not say (published as the item queued again, with
+// where it stands). It reports whether the item was still queued.
+func (q *Queue) Retry(id string, rcpts []string, lastErr string, arrived, next time.Time) bool {
+	return q.update(id, func(it *Item) {
+		it.Rcpts = slices.Clone(rcpts)
+		it.Attempts++
+		it.LastError = lastErr
+		it.NextTry = next
+		if it.Arrived.IsZero() {
+			it.Arrived = arrived
+		}
+	})
+}
+
+// SetWarned records that the sender of item id was told the message is
+// delayed (nothing is published: the views do not show it).
+func (q *Queue) SetWarned(id string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if i := slices.IndexFunc(q.items, func(it *Item) bool { return it.ID == id }); i >= 0 {
+		it := *q.items[i]
+		it.Warned = true
+		q.items[i] = &it
+	}
+}
+
+// update replaces item id with a copy changed by f and publishes it.
+func (q *Queue) update(id string, f func(*Item)) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.IndexFunc(q.items, func(it *Item) bool { return it.ID == id })
+	if i < 0 {
+		return false
+	}
+	it := *q.items[i]
+	f(&it)
+	q.items[i] = &it
+	q.publish(q.change(sim.OpQueueAdd, &it, ""))
+	return true
+}
+
+// Due returns the items whose next attempt is due at now (those tried
+// before, whose NextTry is not after now), oldest first.
+func (q *Queue) Due(now time.Time) []*Item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []*Item
+	for _, it := range q.items {
+		if !it.NextTry.IsZero() && !it.NextTry.After(now) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// NextDue returns the earliest time an attempt is due, and false if no
+// item is waiting for a retry.
+func (q *Queue) NextDue() (time.Time, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var next time.Time
+	for _, it := range q.items {
+		if !it.NextTry.IsZero() && (next.IsZero() || it.NextTry.Before(next)) {
+			next = it.NextTry
+		}
+	}
+	return next, !next.IsZero()
+}
+
 // Remove takes an item out of the queue; result says why ("delivered",
 // "rejected", ...).
 func (q *Queue) Remove(id, result string) {
@@ -92,6 +188,7 @@ func (q *Queue) change(op sim.Op, it *Item, result string) *sim.Change {
 		info := message.Info(it.Data)
 		info.MailFrom, info.RcptTo = it.From, slices.Clone(it.Rcpts)
 		c.Msg = &info
+		c.Try = it.try()
 	}
 	return c
 }

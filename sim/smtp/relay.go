@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
+
+	"github.com/mailscope/mailscope/sim"
 )
 
 // Relay empties a host's queue: for each recipient domain it looks up the
@@ -26,6 +29,28 @@ type Relay struct {
 	// fails (an untrusted certificate) does not get it, and the message
 	// stays queued.
 	TLS func(exchanger string) *tls.Config
+	// Clock tells the time of attempts; nil means the wall clock.
+	Clock sim.Clock
+	// Retry is the schedule of attempts after a temporary failure; nil
+	// means DefaultRetry.
+	Retry *RetryPolicy
+	// Notify, if set, is told of each delivery status notification
+	// (RFC 3464) the relay wants sent to a message's sender: recipients
+	// given up on, or still waiting after Retry.Warn. It is never told
+	// about a message with a null sender (a notification itself), which
+	// would make notifications loop (RFC 5321 section 4.5.5).
+	Notify func(*Notice)
+}
+
+// Notice is a delivery status notification the relay wants sent (RFC
+// 3464).
+type Notice struct {
+	Item   *Item     // the message, as it was queued
+	Action string    // "failed" (given up) or "delayed" (still trying)
+	Rcpts  []Outcome // the recipients concerned, with the last error of each
+	At     time.Time // when the relay decided
+	// Until is, for "delayed", when the relay gives up.
+	Until time.Time
 }
 
 // Outcome is what became of one recipient of a queued message.
@@ -39,26 +64,52 @@ type Outcome struct {
 
 // Flush tries once to deliver every queued message and reports the outcome
 // for each recipient, in queue order. Delivered and permanently refused
-// recipients leave the queue; the others stay for a later Flush.
+// recipients leave the queue; the others stay, with the time of their
+// next attempt (see Retry), until they are delivered or expire.
 func (r *Relay) Flush() []Outcome {
+	return r.attempt(r.Host.Queue.Items())
+}
+
+// FlushDue is Flush for the messages whose next attempt is due now.
+func (r *Relay) FlushDue() []Outcome {
+	return r.attempt(r.Host.Queue.Due(r.now()))
+}
+
+func (r *Relay) now() time.Time {
+	if r.Clock == nil {
+		return time.Now()
+	}
+	return r.Clock.Now()
+}
+
+func (r *Relay) policy() *RetryPolicy {
+	if r.Retry == nil {
+		return &DefaultRetry
+	}
+	return r.Retry
+}
+
+// attempt tries to deliver items once each.
+func (r *Relay) attempt(items []*Item) []Outcome {
 	var all []Outcome
-	for _, it := range r.Host.Queue.Items() {
+	for _, it := range items {
 		outcomes := r.deliver(it)
 		all = append(all, outcomes...)
 		delivered := 0
 		var pending []string
+		var late []Outcome
 		for _, o := range outcomes {
 			switch {
 			case o.Err == nil:
 				delivered++
 			case !o.Permanent:
 				pending = append(pending, o.Rcpt)
+				late = append(late, o)
 			}
 		}
 		switch {
 		case len(pending) > 0:
-			// Recipients that failed for now stay queued, and only they.
-			r.Host.Queue.SetRcpts(it.ID, pending)
+			r.retry(it, pending, late)
 		case delivered > 0:
 			r.Host.Queue.Remove(it.ID, "delivered")
 		default:
@@ -66,6 +117,38 @@ func (r *Relay) Flush() []Outcome {
 		}
 	}
 	return all
+}
+
+// retry keeps the recipients that failed for now queued, and only they,
+// with the time of the next attempt; or gives up on them once the message
+// has waited too long, and tells the sender.
+func (r *Relay) retry(it *Item, pending []string, late []Outcome) {
+	now, p := r.now(), r.policy()
+	arrived := it.Arrived
+	if arrived.IsZero() {
+		arrived = now
+	}
+	notify := func(action string, until time.Time) {
+		if r.Notify != nil && it.From != "" {
+			r.Notify(&Notice{Item: it, Action: action, Rcpts: late, At: now, Until: until})
+		}
+	}
+	if p.Expired(arrived, now) {
+		r.Host.Queue.Remove(it.ID, "expired")
+		notify("failed", time.Time{})
+		return
+	}
+	lastErr := ""
+	if err := late[len(late)-1].Err; err != nil {
+		if _, lastErr = Status(err); lastErr == "" {
+			lastErr = err.Error()
+		}
+	}
+	r.Host.Queue.Retry(it.ID, pending, lastErr, arrived, p.Next(arrived, now, it.Attempts+1))
+	if p.Warn > 0 && !it.Warned && now.Sub(arrived) >= p.Warn {
+		r.Host.Queue.SetWarned(it.ID)
+		notify("delayed", arrived.Add(p.Expire))
+	}
 }
 
 // deliver sends one item to the exchangers of each recipient domain.
@@ -128,7 +211,10 @@ func (r *Relay) open(conn net.Conn, mx string) (*gosmtp.Client, error) {
 		return c, nil
 	}
 	c, offered, err := startTLS(conn, r.Host.Name, r.TLS(mx))
-	if err == nil || offered {
+	var se *gosmtp.SMTPError
+	if err == nil || offered || errors.As(err, &se) {
+		// Connected with TLS, or the handshake failed, or the server
+		// refused the session (a 421 greeting): no second connection.
 		return c, err
 	}
 	// No STARTTLS on offer: in the clear, on a new connection (go-smtp

@@ -83,6 +83,10 @@ type Config struct {
 	// (announced as LIMITS RCPTMAX); the next get "452 4.5.3". Zero means
 	// DefaultMaxRecipients.
 	MaxRecipients int
+	// Faults, if set, makes the server fail on purpose for a while: it
+	// answers MAIL FROM with 451 while a FaultAbort is left. (For 421
+	// greetings serve on Faults.Listener.)
+	Faults *Faults
 	// Queued, if set, is called after a message was added to a queue.
 	Queued func(*Host)
 	// Logger receives the server's internal errors; nil discards them.

@@ -35,6 +35,9 @@ func (s *session) Reset() {
 func (s *session) Logout() error { return nil }
 
 func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
+	if s.cfg.Faults.take(FaultAbort) {
+		return errAborted
+	}
 	s.from = from
 	return nil
 }
@@ -115,7 +118,7 @@ func (s *session) Data(r io.Reader) error {
 		}
 	}
 	if len(remote) > 0 {
-		h.Queue.Add(&Item{ID: id, From: s.from, Rcpts: remote, Data: raw})
+		h.Queue.Add(&Item{ID: id, From: s.from, Rcpts: remote, Data: raw, Arrived: s.cfg.Clock.Now()})
 		if s.cfg.Queued != nil {
 			s.cfg.Queued(h)
 		}
