@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -162,19 +163,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 func TestSchemaEnums(t *testing.T) {
 	defs := loadSchema(t)["$defs"].(map[string]any)
 	enum := func(def, prop string) []string {
-		var out []string
-		p := defs[def].(map[string]any)["properties"].(map[string]any)[prop].(map[string]any)
-		for _, v := range p["enum"].([]any) {
-			out = append(out, v.(string))
-		}
-		return out
-	}
-	defEnum := func(def string) []string {
-		var out []string
-		for _, v := range defs[def].(map[string]any)["enum"].([]any) {
-			out = append(out, v.(string))
-		}
-		return out
+		return enumOf(defs[def].(map[string]any)["properties"].(map[string]any)[prop])
 	}
 	doc := loadSchema(t)
 	var levels []string
@@ -190,13 +179,33 @@ func TestSchemaEnums(t *testing.T) {
 		{"pop3 op", enum("pop3", "op"), world.POP3Ops},
 		{"reads", enum("device", "reads"), []string{world.ReadsIMAP, world.ReadsPOP3, world.ReadsPOP3Keep}},
 		{"kind", enum("device", "kind"), []string{world.Laptop, world.Phone}},
-		{"tls", defEnum("tls"), world.TLSModes},
-		{"send auth", enum("send", "auth"), []string{world.AuthPlain, world.AuthLogin}},
+		{"server state", enum("server", "state"), world.ServerStates},
+		{"server cert", enum("server", "cert"), world.ServerCerts},
+		{"server reply", enum("server", "reply"), ints(world.ServerReplies)},
+		{"tls", enumOf(defs["tls"]), world.TLSModes},
+		{"auth", enum("send", "auth"), []string{world.AuthPlain, world.AuthLogin}},
 	} {
 		if !slices.Equal(tc.got, tc.want) {
 			t.Errorf("%s: the schema lists %v, the loader %v", tc.name, tc.got, tc.want)
 		}
 	}
+}
+
+// enumOf returns the choices of a schema's enum, as text.
+func enumOf(def any) []string {
+	var out []string
+	for _, v := range def.(map[string]any)["enum"].([]any) {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}
+
+func ints(l []int) []string {
+	out := make([]string, len(l))
+	for i, n := range l {
+		out[i] = fmt.Sprint(n)
+	}
+	return out
 }
 
 // TestSchemaValidates checks that every built-in lesson is valid against

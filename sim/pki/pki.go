@@ -164,6 +164,47 @@ func (a *Authority) Issue(names ...string) (*tls.Certificate, error) {
 	return c, nil
 }
 
+// SelfSigned returns a certificate for the given names signed by its own
+// key, not by the authority: what a server administrator makes with one
+// command, and what no client that checks certificates trusts ("certificate
+// signed by unknown authority"). Asking again for the same names returns
+// the same certificate.
+func (a *Authority) SelfSigned(names ...string) (*tls.Certificate, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("pki: self-signed: no names")
+	}
+	id := "self-signed " + strings.Join(names, " ")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c := a.issued[id]; c != nil {
+		return c, nil
+	}
+	key, err := a.newKey(id)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: a.serial(id),
+		Subject:      pkix.Name{CommonName: names[0]},
+		NotBefore:    a.notBefore,
+		NotAfter:     a.notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     names,
+	}
+	der, err := x509.CreateCertificate(a.rand(id), tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %s: %w", id, err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %s: %w", id, err)
+	}
+	c := &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
+	a.issued[id] = c
+	return c, nil
+}
+
 // derive returns 32 bytes derived from the seed for a purpose.
 func (a *Authority) derive(purpose string) [32]byte {
 	return sha256.Sum256(append(append([]byte("mailscope pki\x00"), a.seed...), purpose...))

@@ -139,3 +139,28 @@ func mustIssue(t *testing.T, a *Authority, names ...string) *tls.Certificate {
 	}
 	return c
 }
+
+// TestSelfSigned makes a certificate that its own key signed: repeatable,
+// and not trusted by the authority's pool.
+func TestSelfSigned(t *testing.T) {
+	a, _ := New(42, now)
+	b, _ := New(42, now)
+	c, err := a.SelfSigned("mail.otro.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := b.SelfSigned("mail.otro.org")
+	if !bytes.Equal(c.Certificate[0], d.Certificate[0]) {
+		t.Error("two self-signed certificates of the same seed differ")
+	}
+	if err := c.Leaf.CheckSignature(c.Leaf.SignatureAlgorithm, c.Leaf.RawTBSCertificate, c.Leaf.Signature); err != nil {
+		t.Errorf("the certificate is not signed by its own key: %v", err)
+	}
+	_, err = c.Leaf.Verify(x509.VerifyOptions{Roots: a.Pool(), DNSName: "mail.otro.org", CurrentTime: now})
+	if _, ok := err.(x509.UnknownAuthorityError); !ok {
+		t.Errorf("Verify = %v, want x509.UnknownAuthorityError", err)
+	}
+	if _, err := a.SelfSigned(); err == nil {
+		t.Error("SelfSigned() with no names = nil error")
+	}
+}

@@ -32,8 +32,9 @@ type Item struct {
 	Warned bool
 }
 
-// try returns where the item stands, or nil if it was never tried.
-func (it *Item) try() *sim.QueueTry {
+// Try returns where the item stands after failed attempts, or nil if it
+// was never tried.
+func (it *Item) Try() *sim.QueueTry {
 	if it.Attempts == 0 {
 		return nil
 	}
@@ -188,7 +189,7 @@ func (q *Queue) change(op sim.Op, it *Item, result string) *sim.Change {
 		info := message.Info(it.Data)
 		info.MailFrom, info.RcptTo = it.From, slices.Clone(it.Rcpts)
 		c.Msg = &info
-		c.Try = it.try()
+		c.Try = it.Try()
 	}
 	return c
 }

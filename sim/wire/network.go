@@ -30,6 +30,7 @@ type Network struct {
 	listeners map[string]*Listener
 	pipes     map[*pipe]struct{}
 	nextPort  int
+	down      map[string]bool // hosts that refuse connections
 }
 
 // Options configures a Network.
@@ -83,7 +84,7 @@ func (n *Network) Dial(from, host string, port int) (net.Conn, error) {
 	key := net.JoinHostPort(host, strconv.Itoa(port))
 	n.mu.Lock()
 	l := n.listeners[key]
-	if l == nil || l.closed {
+	if l == nil || l.closed || n.down[host] {
 		n.mu.Unlock()
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: addr{n.ip(host), port}, Err: fmt.Errorf("%s: %w", key, ErrRefused)}
 	}
@@ -105,6 +106,25 @@ func (n *Network) Dial(from, host string, port int) (net.Conn, error) {
 	n.cond.Broadcast()
 	n.mu.Unlock()
 	return p.ends[client], nil
+}
+
+// SetDown makes host refuse every new connection, as a machine whose
+// servers have stopped does (down), or accept them again. Connections
+// already open are not affected.
+func (n *Network) SetDown(host string, down bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.down == nil {
+		n.down = make(map[string]bool)
+	}
+	n.down[host] = down
+}
+
+// Down reports whether host refuses new connections (see SetDown).
+func (n *Network) Down(host string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.down[host]
 }
 
 func (n *Network) ip(host string) string {

@@ -917,3 +917,28 @@ func TestConcurrentConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestDown refuses connections to a host that is down, leaves the open
+// ones alone, and accepts new ones once the host is up again.
+func TestDown(t *testing.T) {
+	n, _ := newNet(nil)
+	cli, srv := connect(t, n)
+	defer cli.Close()
+	defer srv.Close()
+	n.SetDown(mxHost, true)
+	if !n.Down(mxHost) || n.Down("laptop") {
+		t.Errorf("Down(%s), Down(laptop) = %v, %v; want true, false", mxHost, n.Down(mxHost), n.Down("laptop"))
+	}
+	if _, err := n.Dial("laptop", mxHost, 25); !errors.Is(err, ErrRefused) {
+		t.Errorf("Dial to a host that is down = %v, want ErrRefused", err)
+	}
+	write(t, cli, "still here\r\n")
+	if got := readN(t, srv, 12); got != "still here\r\n" {
+		t.Errorf("the open connection read %q", got)
+	}
+	n.SetDown(mxHost, false)
+	l := n.listeners[net.JoinHostPort(mxHost, "25")]
+	c, s := dialAccept(t, n, l, "laptop")
+	s.Close()
+	c.Close()
+}

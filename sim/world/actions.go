@@ -110,8 +110,10 @@ func (w *World) Do(a *Action) error {
 		if err != nil {
 			return err
 		}
-		vc.Advance(d)
+		w.wait(vc, d)
 		return nil
+	case a.Server != nil:
+		return w.doServer(a.Server)
 	}
 	return fmt.Errorf("world: empty action")
 }
@@ -136,13 +138,7 @@ func (w *World) flush(srv *Server) error {
 	srv.relayMu.Lock()
 	outcomes := srv.relay.Flush()
 	srv.relayMu.Unlock()
-	var errs []error
-	for _, o := range outcomes {
-		if o.Err != nil {
-			errs = append(errs, fmt.Errorf("<%s> (queue id %s): %w", o.Rcpt, o.QueueID, o.Err))
-		}
-	}
-	return failure(srv.Name, errors.Join(errs...))
+	return outcomeErrors(srv, outcomes)
 }
 
 // doIMAP runs one IMAP operation of a device and updates its local copy.

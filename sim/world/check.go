@@ -102,13 +102,13 @@ func Check(s *Script) error {
 
 func checkAction(c *checker, p string, a *Action, devices map[string]string, servers map[string]bool) {
 	n := 0
-	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.POP3 != nil, a.Wait != nil, a.Raw != nil} {
+	for _, set := range []bool{a.Send != nil, a.Relay != nil, a.IMAP != nil, a.POP3 != nil, a.Wait != nil, a.Raw != nil, a.Server != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		c.add(p, "an action needs exactly one of send, relay, imap, pop3, wait, raw (found %d)", n)
+		c.add(p, "an action needs exactly one of send, relay, imap, pop3, wait, raw, server (found %d)", n)
 		return
 	}
 	device := func(path, id string) {
@@ -171,6 +171,8 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 		checkIMAP(c, p+".imap", a.IMAP, device)
 	case a.POP3 != nil:
 		checkPOP3(c, p+".pop3", a.POP3, devices)
+	case a.Server != nil:
+		checkServer(c, p+".server", a.Server, servers)
 	}
 }
 

@@ -37,6 +37,9 @@ type Action struct {
 	POP3  *POP3Action `yaml:"pop3,omitempty" json:"pop3,omitempty"`
 	Wait  *Wait       `yaml:"wait,omitempty" json:"wait,omitempty"`
 	Raw   *Raw        `yaml:"raw,omitempty" json:"raw,omitempty"`
+	// Server changes how a server behaves: down or up, failing for a
+	// while, or with another certificate (see failures.go).
+	Server *ServerAction `yaml:"server,omitempty" json:"server,omitempty"`
 }
 
 // Send makes a device compose a message and submit it (SMTP, port 587; or
@@ -91,7 +94,8 @@ type Relay struct {
 	Server string `yaml:"server" json:"server"`
 }
 
-// Wait advances the virtual clock.
+// Wait advances the virtual clock; the retries of the servers' queues that
+// come due meanwhile run, in time order.
 type Wait struct {
 	For Duration `yaml:"for" json:"for"`
 }

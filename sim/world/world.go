@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -82,6 +83,9 @@ type Server struct {
 
 	relay   *smtp.Relay
 	relayMu sync.Mutex // one flush at a time
+
+	faults *smtp.Faults                   // makes its port 25 fail for a while (the server action)
+	cert   atomic.Pointer[tls.Certificate] // the certificate it presents
 }
 
 // Options configures a new world.
@@ -202,6 +206,8 @@ func (w *World) start(srv *Server) error {
 		Host:     srv.Host,
 		Dial:     w.Net.Dial,
 		LookupMX: func(domain string) ([]string, error) { return w.DNS.LookupMX(srv.Name, domain) },
+		Clock:    w.Clock,
+		Notify:   func(n *smtp.Notice) { w.notify(srv, n) },
 	}
 	if w.Spec.RelayTLS {
 		srv.relay.TLS = w.clientTLS
@@ -210,6 +216,12 @@ func (w *World) start(srv *Server) error {
 	if err != nil {
 		return err
 	}
+	// The certificate can change while the world runs (the server action).
+	srv.cert.Store(&cfg.Certificates[0])
+	cfg.Certificates = nil
+	cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return srv.cert.Load(), nil }
+	srv.faults = &smtp.Faults{}
+	mx := w.smtpServer(srv.Host, smtp.RoleMX, cfg, false)
 	submission := w.smtpServer(srv.Host, smtp.RoleSubmission, cfg, false).Serve
 	imap := w.imapServer(srv.Name, cfg, false).Serve
 	pop := w.pop3Server(srv.Name, cfg, false).Serve
@@ -219,7 +231,7 @@ func (w *World) start(srv *Server) error {
 		implicit bool
 		serve    func(net.Listener) error
 	}{
-		{PortSMTP, sim.SMTP, false, w.smtpServer(srv.Host, smtp.RoleMX, cfg, false).Serve},
+		{PortSMTP, sim.SMTP, false, func(l net.Listener) error { return mx.Serve(srv.faults.Listener(l, srv.Name)) }},
 		{PortSubmission, sim.SMTP, false, submission},
 		{PortSMTPS, sim.SMTP, true, submission},
 		{PortIMAP, sim.IMAP, false, imap},
@@ -243,7 +255,12 @@ func (w *World) start(srv *Server) error {
 // smtpServer returns an SMTP server of a host (nil for a front door)
 // offering STARTTLS with cfg; requireTLS refuses authentication before TLS.
 func (w *World) smtpServer(h *smtp.Host, role smtp.Role, cfg *tls.Config, requireTLS bool) *gosmtp.Server {
+	var faults *smtp.Faults
+	if srv := w.serverOf(h); srv != nil && role == smtp.RoleMX {
+		faults = srv.faults
+	}
 	c := smtp.Config{
+		Faults:     faults,
 		Host:       h,
 		Role:       role,
 		Store:      w.Store,
@@ -460,7 +477,7 @@ func (w *World) State() *sim.State {
 		for _, it := range srv.Host.Queue.Items() {
 			info := message.Info(it.Data)
 			info.MailFrom, info.RcptTo = it.From, it.Rcpts
-			s.Queues[srv.Name] = append(s.Queues[srv.Name], sim.QueueEntry{ID: it.ID, Info: info})
+			s.Queues[srv.Name] = append(s.Queues[srv.Name], sim.QueueEntry{ID: it.ID, Info: info, Try: it.Try()})
 		}
 	}
 	for _, d := range w.devices {
