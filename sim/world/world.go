@@ -84,7 +84,7 @@ type Server struct {
 	relay   *smtp.Relay
 	relayMu sync.Mutex // one flush at a time
 
-	faults *smtp.Faults                   // makes its port 25 fail for a while (the server action)
+	faults *smtp.Faults                    // makes its port 25 fail for a while (the server action)
 	cert   atomic.Pointer[tls.Certificate] // the certificate it presents
 }
 
