@@ -302,8 +302,13 @@ func (w *mailRowWidget) set(r *mailRow, l sim.Lang, deviceLabel func(id string) 
 		t[3].Text = countText(l, "mailbox.queued", r.count)
 	case rowQueued:
 		t[0].Text = r.queued.ID
-		if r.gone {
+		switch {
+		case r.gone && r.detail == "expired":
+			t[1].Text = assets.T(l, "mailbox.expired")
+		case r.gone:
 			t[1].Text = assets.T(l, "mailbox.sent")
+		case r.queued.Try != nil:
+			t[1].Text = retryText(l, r.queued.Try)
 		}
 		t[2].Text = sizeText(r.queued.Info.Size)
 		t[3].Text = "<" + r.queued.Info.MailFrom + "> ⟶ <" + strings.Join(r.queued.Info.RcptTo, ">, <") + ">  " + r.queued.Info.Subject
@@ -346,6 +351,12 @@ func fromSubject(m sim.MsgInfo) string {
 		return m.From
 	}
 	return m.From + " — " + m.Subject
+}
+
+// retryText says where a queued message stands after failed attempts: how
+// many, and when the next one is due.
+func retryText(l sim.Lang, t *sim.QueueTry) string {
+	return assets.T(l, "mailbox.retry", t.Attempts, t.Next.Format("2006-01-02 15:04"))
 }
 
 func sizeText(n int) string {

@@ -155,6 +155,20 @@ func (q *Queue) Due(now time.Time) []*Item {
 	return out
 }
 
+// Ready returns the items never tried and those whose retry is due at
+// now, oldest first.
+func (q *Queue) Ready(now time.Time) []*Item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []*Item
+	for _, it := range q.items {
+		if !it.NextTry.After(now) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // NextDue returns the earliest time an attempt is due, and false if no
 // item is waiting for a retry.
 func (q *Queue) NextDue() (time.Time, bool) {

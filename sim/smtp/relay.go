@@ -75,6 +75,12 @@ func (r *Relay) FlushDue() []Outcome {
 	return r.attempt(r.Host.Queue.Due(r.now()))
 }
 
+// FlushReady is Flush for the messages never tried and those whose next
+// attempt is due now, as a server does when new mail arrives.
+func (r *Relay) FlushReady() []Outcome {
+	return r.attempt(r.Host.Queue.Ready(r.now()))
+}
+
 func (r *Relay) now() time.Time {
 	if r.Clock == nil {
 		return time.Now()

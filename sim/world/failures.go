@@ -269,10 +269,36 @@ func days(d time.Duration) string {
 // retryInterval is how often a live world looks for retries that are due.
 const retryInterval = 15 * time.Second
 
-// retryLive runs the retries of every server on the wall clock until stop
-// is closed (serve).
-func (w *World) retryLive(stop <-chan struct{}) {
-	t := time.NewTicker(retryInterval)
+// startRetries runs the retries of the world's queues on its clock, in the
+// background, until the world closes (serve). It starts them once.
+func (w *World) startRetries() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.retrying || w.closed {
+		return
+	}
+	w.retrying = true
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	w.closers = append(w.closers, closerFunc(func() error {
+		close(stop)
+		<-done
+		return nil
+	}))
+	go func() {
+		defer close(done)
+		w.retryLive(stop, retryInterval)
+	}()
+}
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
+// retryLive runs the retries of every server every interval until stop is
+// closed.
+func (w *World) retryLive(stop <-chan struct{}, interval time.Duration) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {

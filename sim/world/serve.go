@@ -127,6 +127,7 @@ func (w *World) Serve(opts ServeOptions) ([]Listening, error) {
 		w.serve(l, serve)
 		out = append(out, Listening{Service: o.name, Port: o.port, Addr: o.l.Addr(), TLS: o.implicit})
 	}
+	w.startRetries()
 	return out, nil
 }
 
@@ -138,7 +139,10 @@ func (w *World) relayNow(h *smtp.Host) {
 		return
 	}
 	go func() {
-		if err := w.flush(srv); err != nil {
+		srv.relayMu.Lock()
+		outcomes := srv.relay.FlushReady()
+		srv.relayMu.Unlock()
+		if err := outcomeErrors(srv, outcomes); err != nil {
 			w.Trace.Append(sim.Event{Kind: sim.KindError, Text: err.Error()})
 		}
 	}()

@@ -68,11 +68,12 @@ type World struct {
 	logger   *log.Logger        // immutable
 	tlsRand  io.Reader          // immutable: the randomness of TLS; nil for crypto/rand
 
-	mu      sync.Mutex
-	rng     *rand.Rand // queue ids and message ids; guarded by mu
-	closers []io.Closer
-	wg      sync.WaitGroup // the servers' Serve loops
-	closed  bool
+	mu       sync.Mutex
+	rng      *rand.Rand // queue ids and message ids; guarded by mu
+	closers  []io.Closer
+	wg       sync.WaitGroup // the servers' Serve loops
+	closed   bool
+	retrying bool // the live retries run (startRetries)
 }
 
 // Server is one mail server of the world.

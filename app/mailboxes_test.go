@@ -1,0 +1,75 @@
+package app
+
+import (
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/mailscope/mailscope/sim"
+)
+
+// queueRows returns the texts of the queued rows of the mailbox view at the
+// end of step n of a scenario, in language l.
+func queueRows(t *testing.T, a *App, n int, l sim.Lang) []string {
+	t.Helper()
+	a.seek(a.model.StepEnd(n))
+	var out []string
+	for i := range a.mail.rows {
+		r := &a.mail.rows[i]
+		if r.kind != rowQueued {
+			continue
+		}
+		w := newMailRowWidget()
+		w.Resize(fyne.NewSize(1600, 30)) // wide enough for nothing to be cut short
+		w.set(r, l, a.deviceLabel)
+		out = append(out, w.texts[0].Text+" | "+w.texts[1].Text)
+	}
+	return out
+}
+
+// TestQueueRetriesShown shows how many attempts a queued message has had
+// and when the next is due, and a message that expired as returned.
+func TestQueueRetriesShown(t *testing.T) {
+	fa := test.NewTempApp(t)
+	a, err := New(fa, Options{Scenario: "retry", Lang: sim.EN, Theme: "light", Step: -1, Size: fyne.NewSize(1280, 720)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.progress, err = OpenProgress(filepath.Join(t.TempDir(), "progress.json")); err != nil {
+		t.Fatal(err)
+	}
+	a.Window().Show()
+	t.Cleanup(a.Window().Close)
+	for _, tt := range []struct {
+		step int
+		lang sim.Lang
+		want string
+	}{
+		{1, sim.EN, ""},
+		{2, sim.EN, "failed attempts: 1 · next 2026-03-02 09:30"},
+		{3, sim.ES, "intentos fallidos: 2 · siguiente 2026-03-02 10:30"},
+		{4, sim.EN, "left the queue"},
+		{7, sim.EN, "expired: returned to the sender"},
+		{7, sim.ES, "caducó: devuelto al remitente"},
+	} {
+		rows := queueRows(t, a, tt.step, tt.lang)
+		if len(rows) != 1 {
+			t.Errorf("step %d: queued rows %q, want 1", tt.step, rows)
+			continue
+		}
+		if _, got, _ := cut(rows[0]); got != tt.want {
+			t.Errorf("step %d (%s): the queued row says %q, want %q", tt.step, tt.lang, got, tt.want)
+		}
+	}
+}
+
+func cut(s string) (string, string, bool) {
+	for i := 0; i+3 <= len(s); i++ {
+		if s[i:i+3] == " | " {
+			return s[:i], s[i+3:], true
+		}
+	}
+	return s, "", false
+}
