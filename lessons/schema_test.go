@@ -225,6 +225,10 @@ func TestSchemaValidates(t *testing.T) {
 	if err := s.Validate(asJSON(t, []byte(good))); err != nil {
 		t.Errorf("good: %v", err)
 	}
+	server := strings.Replace(good, "imap: {device: beto-laptop, op: select, mailbox: INBOX}", "server: {name: mail.otro.org, fail: 2, reply: 421, cert: self-signed}", 1)
+	if err := s.Validate(asJSON(t, []byte(server))); err != nil {
+		t.Errorf("a server action: %v", err)
+	}
 	for _, tc := range []struct{ name, yaml string }{
 		{"unknown key", strings.Replace(good, "subject:", "subjet:", 1)},
 		{"missing translation", strings.Replace(good, `en: "Hello"`, `en: ""`, 1)},
@@ -232,6 +236,9 @@ func TestSchemaValidates(t *testing.T) {
 		{"two actions in one", strings.Replace(good, "      - imap:", "        imap:", 1)},
 		{"no steps", "id: x\ntitle: {es: a, en: b}\nsteps: []\n"},
 		{"bad recipient", strings.Replace(good, "to: [beto@otro.org]", "to: [beto]", 1)},
+		{"server action of nothing", strings.Replace(good, "imap: {device: beto-laptop, op: select, mailbox: INBOX}", "server: {name: mail.otro.org}", 1)},
+		{"server reply without fail", strings.Replace(good, "imap: {device: beto-laptop, op: select, mailbox: INBOX}", "server: {name: mail.otro.org, state: up, reply: 421}", 1)},
+		{"unknown server state", strings.Replace(good, "imap: {device: beto-laptop, op: select, mailbox: INBOX}", "server: {name: mail.otro.org, state: off}", 1)},
 	} {
 		if err := s.Validate(asJSON(t, []byte(tc.yaml))); err == nil {
 			t.Errorf("%s: the schema accepts it", tc.name)
