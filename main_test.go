@@ -80,15 +80,20 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct loopback addresses with ports nothing
+// listens on (all held open until all are chosen, so none repeats).
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 func TestRunCommand(t *testing.T) {
@@ -174,10 +179,29 @@ type server struct {
 
 func startServe(t *testing.T) *server {
 	t.Helper()
+	// A port chosen free may be taken by another process before serve
+	// binds it; serve then says so and exits, and the test tries again
+	// with other ports.
+	var err error
+	for range 3 {
+		var s *server
+		if s, err = tryServe(t); err == nil {
+			return s
+		}
+		t.Log(err)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// tryServe starts "mailscope serve" on free ports and waits until it is
+// ready.
+func tryServe(t *testing.T) (*server, error) {
+	t.Helper()
 	dir := t.TempDir()
-	s := &server{smtp: freeAddr(t), submission: freeAddr(t), imap: freeAddr(t), pop3: freeAddr(t),
-		smtps: freeAddr(t), imaps: freeAddr(t), pop3s: freeAddr(t), ca: filepath.Join(dir, "ca.pem"),
-		trace: filepath.Join(dir, "trace.jsonl"), out: &bytes.Buffer{}, outDone: make(chan struct{})}
+	a := freeAddrs(t, 7)
+	s := &server{smtp: a[0], submission: a[1], imap: a[2], pop3: a[3], smtps: a[4], imaps: a[5], pop3s: a[6],
+		ca: filepath.Join(dir, "ca.pem"), trace: filepath.Join(dir, "trace.jsonl"), out: &bytes.Buffer{}, outDone: make(chan struct{})}
 	s.cmd = command(t, "serve", "--smtp", s.smtp, "--submission", s.submission, "--imap", s.imap, "--pop3", s.pop3,
 		"--smtps", s.smtps, "--imaps", s.imaps, "--pop3s", s.pop3s, "--ca-out", s.ca,
 		"--user", "carla@ejemplo.com:limon", "--trace", s.trace)
@@ -190,7 +214,7 @@ func startServe(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	pw.Close()
-	ready := make(chan error, 1)
+	ready := make(chan bool, 1)
 	go func() {
 		defer close(s.outDone)
 		sc := bufio.NewScanner(pr)
@@ -198,25 +222,26 @@ func startServe(t *testing.T) *server {
 		for sc.Scan() {
 			s.out.WriteString(sc.Text() + "\n")
 			if !signalled && strings.HasPrefix(sc.Text(), "Press Ctrl+C") {
-				ready <- nil
+				ready <- true
 				signalled = true
 			}
 		}
 		if !signalled {
-			ready <- fmt.Errorf("serve ended before it was ready")
+			ready <- false
 		}
 	}()
 	select {
-	case err := <-ready:
-		if err != nil {
-			t.Fatal(err)
+	case ok := <-ready:
+		if !ok {
+			s.cmd.Wait()
+			return nil, fmt.Errorf("serve ended before it was ready:\n%s", s.out)
 		}
 	case <-time.After(60 * time.Second):
 		s.cmd.Process.Kill()
 		t.Fatal("serve did not start within a minute")
 	}
 	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
-	return s
+	return s, nil
 }
 
 // stop interrupts the server and checks it stops cleanly.
