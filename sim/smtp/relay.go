@@ -36,7 +36,8 @@ type Relay struct {
 	Retry *RetryPolicy
 	// Notify, if set, is told of each delivery status notification
 	// (RFC 3464) the relay wants sent to a message's sender: recipients
-	// given up on, or still waiting after Retry.Warn. It is never told
+	// refused for good (a 5xx reply) or given up on, or still waiting
+	// after Retry.Warn. It is never told
 	// about a message with a null sender (a notification itself), which
 	// would make notifications loop (RFC 5321 section 4.5.5).
 	Notify func(*Notice)
@@ -103,7 +104,7 @@ func (r *Relay) attempt(items []*Item) []Outcome {
 		all = append(all, outcomes...)
 		delivered := 0
 		var pending []string
-		var late []Outcome
+		var late, refused []Outcome
 		for _, o := range outcomes {
 			switch {
 			case o.Err == nil:
@@ -111,6 +112,8 @@ func (r *Relay) attempt(items []*Item) []Outcome {
 			case !o.Permanent:
 				pending = append(pending, o.Rcpt)
 				late = append(late, o)
+			default:
+				refused = append(refused, o)
 			}
 		}
 		switch {
@@ -120,6 +123,12 @@ func (r *Relay) attempt(items []*Item) []Outcome {
 			r.Host.Queue.Remove(it.ID, "delivered")
 		default:
 			r.Host.Queue.Remove(it.ID, "rejected")
+		}
+		// Recipients refused for good (a 5xx reply from the next hop, such
+		// as 550 5.1.1) are bounced at once (RFC 5321 section 6.1), in a
+		// notification of their own; never for a notification itself.
+		if len(refused) > 0 && r.Notify != nil && it.From != "" {
+			r.Notify(&Notice{Item: it, Action: "failed", Rcpts: refused, At: r.now()})
 		}
 	}
 	return all

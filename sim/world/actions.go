@@ -136,9 +136,7 @@ func (w *World) device(id string) (*Device, error) {
 // flush makes a server relay its queue once and records what failed.
 func (w *World) flush(srv *Server) error {
 	srv.relayMu.Lock()
-	items := srv.Host.Queue.Items()
 	outcomes := srv.relay.Flush()
-	w.bounceRefused(srv, items, outcomes)
 	srv.relayMu.Unlock()
 	return outcomeErrors(srv, outcomes)
 }

@@ -220,6 +220,9 @@ func (w *World) notify(srv *Server, n *smtp.Notice) {
 	var rcpts []string
 	for _, o := range n.Rcpts {
 		status, diag := smtp.Status(o.Err)
+		if o.Permanent && !strings.HasPrefix(status, "5.") {
+			status = "5.4.4" // refused for good without a reply: unable to route (RFC 3463)
+		}
 		r := message.DSNRecipient{Address: o.Rcpt, Status: status, DiagnosticCode: diag, LastAttempt: n.At, WillRetryUntil: n.Until}
 		if diag != "" {
 			r.RemoteMTA = o.Exchanger
@@ -228,7 +231,10 @@ func (w *World) notify(srv *Server, n *smtp.Notice) {
 		rcpts = append(rcpts, "<"+o.Rcpt+">")
 	}
 	what := fmt.Sprintf("%s: still trying %s (queue id %s) until %s", srv.Name, strings.Join(rcpts, ", "), it.ID, n.Until.Format("2006-01-02 15:04 -0700"))
-	if n.Action == message.ActionFailed {
+	switch {
+	case n.Action == message.ActionFailed && !slices.ContainsFunc(n.Rcpts, func(o smtp.Outcome) bool { return !o.Permanent }):
+		what = fmt.Sprintf("%s: %s refused for good (queue id %s)", srv.Name, strings.Join(rcpts, ", "), it.ID)
+	case n.Action == message.ActionFailed:
 		what = fmt.Sprintf("%s: gave up on %s (queue id %s) after %s in the queue", srv.Name, strings.Join(rcpts, ", "), it.ID, days(n.At.Sub(it.Arrived)))
 	}
 	raw, err := message.BuildDSN(d)
