@@ -301,17 +301,23 @@ func (w *mailRowWidget) set(r *mailRow, l sim.Lang, deviceLabel func(id string) 
 		t[0].TextStyle.Bold = true
 		t[3].Text = countText(l, "mailbox.queued", r.count)
 	case rowQueued:
+		// Where the message stands goes first on the long line, where
+		// the pane is never too narrow for it.
 		t[0].Text = r.queued.ID
+		t[2].Text = sizeText(r.queued.Info.Size)
+		status := ""
 		switch {
 		case r.gone && r.detail == "expired":
-			t[1].Text = assets.T(l, "mailbox.expired")
+			status = assets.T(l, "mailbox.expired")
 		case r.gone:
-			t[1].Text = assets.T(l, "mailbox.sent")
+			status = assets.T(l, "mailbox.sent")
 		case r.queued.Try != nil:
-			t[1].Text = retryText(l, r.queued.Try)
+			status = retryText(l, r.queued.Try)
 		}
-		t[2].Text = sizeText(r.queued.Info.Size)
-		t[3].Text = "<" + r.queued.Info.MailFrom + "> ⟶ <" + strings.Join(r.queued.Info.RcptTo, ">, <") + ">  " + r.queued.Info.Subject
+		if status != "" {
+			status += " · "
+		}
+		t[3].Text = status + "<" + r.queued.Info.MailFrom + "> ⟶ <" + strings.Join(r.queued.Info.RcptTo, ">, <") + ">  " + r.queued.Info.Subject
 	case rowDevice:
 		t[0].Text = deviceLabel(r.title)
 		t[0].TextStyle.Bold = true
@@ -354,9 +360,16 @@ func fromSubject(m sim.MsgInfo) string {
 }
 
 // retryText says where a queued message stands after failed attempts: how
-// many, and when the next one is due.
+// many, and when the next one is due ("2 failed; next: Mon 10:30").
 func retryText(l sim.Lang, t *sim.QueueTry) string {
-	return assets.T(l, "mailbox.retry", t.Attempts, t.Next.Format("2006-01-02 15:04"))
+	when := t.Next.Format("15:04")
+	if days := strings.Split(assets.T(l, "clock.weekdays_short"), ","); len(days) == 7 {
+		when = days[t.Next.Weekday()] + " " + when
+	}
+	if t.Attempts == 1 {
+		return assets.T(l, "mailbox.retry.1", when)
+	}
+	return assets.T(l, "mailbox.retry.n", t.Attempts, when)
 }
 
 func sizeText(n int) string {
