@@ -134,6 +134,20 @@ func (a *Agent) Fetch(set imap.NumSet, options *imap.FetchOptions) ([]*imapclien
 	return a.c.Fetch(set, options).Collect()
 }
 
+// UIDs returns the UID of every message of the selected mailbox, in order
+// (UID SEARCH ALL, RFC 9051 section 6.4.4): what a client asks to learn
+// which of the messages it keeps are still there.
+func (a *Agent) UIDs() ([]imap.UID, error) {
+	if err := a.selected(); err != nil {
+		return nil, err
+	}
+	data, err := a.c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return nil, err
+	}
+	return data.AllUIDs(), nil
+}
+
 // Store changes flags of the messages in set and returns their new flags.
 func (a *Agent) Store(set imap.NumSet, flags *imap.StoreFlags) ([]*imapclient.FetchMessageBuffer, error) {
 	if err := a.selected(); err != nil {
