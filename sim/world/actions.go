@@ -165,8 +165,11 @@ func (d *Device) doIMAP(a *IMAPAction) error {
 		_, err := ag.List()
 		return err
 	case "select":
-		_, err := ag.Select(a.mailbox())
-		return err
+		data, err := ag.Select(a.mailbox())
+		if err != nil {
+			return err
+		}
+		return d.resync(data)
 	case "fetch":
 		opts, err := fetchOptions(a.Items)
 		if err != nil {
@@ -174,6 +177,9 @@ func (d *Device) doIMAP(a *IMAPAction) error {
 		}
 		msgs, err := ag.Fetch(set, opts)
 		d.saveFetched(ag.Selected(), msgs)
+		if err == nil {
+			d.dropUnfetched(ag.Selected(), set, msgs)
+		}
 		return err
 	case "store":
 		var msgs []*imapclient.FetchMessageBuffer

@@ -17,6 +17,7 @@ import (
 	"github.com/mailscope/mailscope/sim/message"
 	"github.com/mailscope/mailscope/sim/pop3"
 	"github.com/mailscope/mailscope/sim/smtp"
+	"github.com/mailscope/mailscope/sim/wire"
 )
 
 // Device is a laptop or phone of the world: it submits mail with SMTP and
@@ -36,6 +37,13 @@ type Device struct {
 
 	mu    sync.Mutex
 	local *sim.State // the local copy (only its Devices[Spec.ID] is used)
+	// What the device's IMAP connection has said so far: the connection
+	// followed (nil for none), the trace index from which its lines are
+	// still to be read, and what they tell of the selected mailbox.
+	followOn *sim.ConnInfo
+	followAt int
+	follow   simimap.Follower
+	validity map[string]uint32 // UIDVALIDITY of each mailbox when it was last selected
 }
 
 func (d *Device) init() {
@@ -48,8 +56,16 @@ func (d *Device) init() {
 			}
 		}
 	}
+	d.validity = make(map[string]uint32)
 	d.imap = simimap.NewAgent(func() (net.Conn, *tls.Config, error) {
-		return d.dial(d.imapTLS, PortIMAP, PortIMAPS)
+		at := d.w.Trace.Len()
+		conn, startTLS, err := d.dial(d.imapTLS, PortIMAP, PortIMAPS)
+		if err == nil {
+			d.mu.Lock()
+			d.followOn, d.followAt, d.follow = wire.Info(conn), at, simimap.Follower{}
+			d.mu.Unlock()
+		}
+		return conn, startTLS, err
 	}, addr, d.password)
 	d.initPOP3()
 }
@@ -166,6 +182,12 @@ func (d *Device) saveFetched(mailbox string, msgs []*imapclient.FetchMessageBuff
 			item.Info.Date = m.InternalDate
 		}
 		for _, bs := range m.BodySection {
+			if bs.Section.Specifier == imap.PartSpecifierHeader && len(bs.Section.Part) == 0 && item.Partial {
+				// The header alone names the sender and the subject, but
+				// not the size of the whole message.
+				h := message.Info(bs.Bytes)
+				item.Info.Subject, item.Info.From, item.Info.To, item.Info.MessageID = h.Subject, h.From, h.To, h.MessageID
+			}
 			if bs.Section.Specifier == imap.PartSpecifierNone && len(bs.Section.Part) == 0 && bs.Section.Partial == nil {
 				date := item.Info.Date
 				item.Info = message.Info(bs.Bytes)
@@ -212,8 +234,124 @@ func (d *Device) drop(remove func(*sim.DeviceItem) bool) {
 		}
 	}
 	for _, it := range gone {
-		d.publishLocked(&sim.Change{Op: sim.OpDeviceRemove, Host: d.Spec.ID, Account: it.Account, Mailbox: it.Mailbox, UID: it.UID, Key: it.Key})
+		d.publishLocked(removeChange(d.Spec.ID, &it))
 	}
+}
+
+// followIMAP reads the lines that crossed the device's IMAP connection
+// since it last did, and keeps the local copy in step with what the server
+// said, asked for or not (RFC 9051 sections 7.5.1 and 7.5.2): a message
+// expunged (by this device or another, reported in reply to any command or
+// during IDLE) is removed, and flags the server reports replace those of
+// the copy. The lines are read from the trace, where the network recorded
+// them as they were written: unlike imapclient's handlers, which run on
+// goroutines of their own, that gives the same changes at the same place on
+// every run. The world calls it whenever it settles.
+func (d *Device) followIMAP() {
+	selecting := d.imap.Selected()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.followOn == nil {
+		return
+	}
+	events := d.w.Trace.Since(d.followAt)
+	d.followAt += len(events)
+	for i := range events {
+		e := &events[i]
+		if e.Conn != d.followOn || e.Kind != sim.KindLine {
+			continue
+		}
+		if e.Dir == sim.C2S {
+			d.follow.ClientLine(e.Text, int(e.Size), selecting)
+			continue
+		}
+		for _, u := range d.follow.ServerLine(e.Text, int(e.Size)) {
+			d.applyLocked(u)
+		}
+	}
+}
+
+// applyLocked applies to the local copy what the server said about one
+// message.
+func (d *Device) applyLocked(u simimap.Update) {
+	item, had := d.findLocked(itemKey(u.Mailbox, uint32(u.UID)))
+	if !had {
+		return
+	}
+	if u.Expunged {
+		d.publishLocked(removeChange(d.Spec.ID, &item))
+		return
+	}
+	if flags := flagStrings(u.Flags); !slices.Equal(item.Flags, flags) {
+		item.Flags = flags
+		d.publishLocked(deviceChange(sim.OpDeviceFlags, d.Spec.ID, &item))
+	}
+}
+
+// resync brings the local copy of the mailbox just selected in step with
+// what SELECT said (RFC 4549 section 4.1): after a change of UIDVALIDITY
+// the copies no longer name the server's messages and all go; with fewer
+// messages on the server than copies, some copies are of messages that
+// have gone, and UID SEARCH ALL tells which (with none, all have gone).
+func (d *Device) resync(data *imap.SelectData) error {
+	d.followIMAP()
+	mailbox := d.imap.Selected()
+	d.mu.Lock()
+	held := 0
+	if ds := d.local.Devices[d.Spec.ID]; ds != nil {
+		for _, it := range ds.Items {
+			if it.Mailbox == mailbox {
+				held++
+			}
+		}
+	}
+	last, seen := d.validity[mailbox]
+	d.validity[mailbox] = data.UIDValidity
+	d.mu.Unlock()
+	inMailbox := func(it *sim.DeviceItem) bool { return it.Mailbox == mailbox }
+	switch {
+	case held == 0 || int(data.NumMessages) >= held && (!seen || last == data.UIDValidity):
+		return nil
+	case seen && last != data.UIDValidity, data.NumMessages == 0:
+		d.drop(inMailbox)
+		return nil
+	}
+	uids, err := d.imap.UIDs()
+	if err != nil {
+		return err
+	}
+	d.followIMAP()
+	d.mu.Lock()
+	d.follow.Know(uids)
+	d.mu.Unlock()
+	there := imap.UIDSetNum(uids...)
+	d.drop(func(it *sim.DeviceItem) bool { return inMailbox(it) && !there.Contains(imap.UID(it.UID)) })
+	return nil
+}
+
+// dropUnfetched removes the local copies that a FETCH of set should have
+// returned and did not: those messages are no longer on the server. Only a
+// UID set or all messages ("1:*") tell which messages the set names.
+func (d *Device) dropUnfetched(mailbox string, set imap.NumSet, msgs []*imapclient.FetchMessageBuffer) {
+	var named func(uid uint32) bool
+	switch s := set.(type) {
+	case imap.SeqSet:
+		if len(s) != 1 || s[0] != (imap.SeqRange{Start: 1, Stop: 0}) {
+			return
+		}
+		named = func(uint32) bool { return true }
+	case imap.UIDSet:
+		named = func(uid uint32) bool { return s.Contains(imap.UID(uid)) }
+	default:
+		return
+	}
+	got := make(map[uint32]bool, len(msgs))
+	for _, m := range msgs {
+		got[uint32(m.UID)] = true
+	}
+	d.drop(func(it *sim.DeviceItem) bool {
+		return it.Mailbox == mailbox && named(it.UID) && !got[it.UID]
+	})
 }
 
 // findLocked returns the local copy with the given key.
@@ -251,6 +389,10 @@ func deviceChange(op sim.Op, device string, it *sim.DeviceItem) *sim.Change {
 		c.Msg = &info
 	}
 	return c
+}
+
+func removeChange(device string, it *sim.DeviceItem) *sim.Change {
+	return &sim.Change{Op: sim.OpDeviceRemove, Host: device, Account: it.Account, Mailbox: it.Mailbox, UID: it.UID, Key: it.Key}
 }
 
 func itemKey(mailbox string, uid uint32) string { return fmt.Sprintf("%s/%d", mailbox, uid) }

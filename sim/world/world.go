@@ -463,10 +463,15 @@ func (w *World) publishDevice(c *sim.Change) {
 	w.Trace.Append(sim.Event{Kind: sim.KindDevice, Change: c, Text: c.Summary()})
 }
 
-// Settle waits until every server has handled all it was sent.
+// Settle waits until every server has handled all it was sent, then brings
+// the local copy of each device in step with what its IMAP connection was
+// told.
 func (w *World) Settle() {
 	if !w.Net.Settle(settleTimeout) {
 		w.logger.Printf("world: the network did not settle within %v", settleTimeout)
+	}
+	for _, d := range w.devices {
+		d.followIMAP()
 	}
 }
 
