@@ -58,7 +58,9 @@ func (t *pop3Tracker) line(e *sim.Event) Line {
 	return l
 }
 
-// pop3CommandNames lists the commands the catalogue explains.
+// pop3CommandNames lists POP3's commands: those the tracker follows. Other
+// words may have an entry too (pop3.cmd.MAIL says POP3 has no MAIL), which
+// explains them as a command the server refuses.
 var pop3CommandNames = map[string]bool{
 	"USER": true, "PASS": true, "APOP": true, "AUTH": true, "STAT": true, "LIST": true,
 	"RETR": true, "DELE": true, "NOOP": true, "RSET": true, "TOP": true, "UIDL": true,
@@ -90,7 +92,13 @@ func (t *pop3Tracker) client(text string) Line {
 	raw, rest := firstWord(text)
 	verb := strings.ToUpper(raw)
 	if !pop3CommandNames[verb] {
+		// Not a POP3 command: the server will answer -ERR. The catalogue
+		// may still say what the word is (a command of another protocol
+		// typed to POP3).
 		t.push(pop3Cmd{})
+		if e := Lookup("pop3.cmd." + verb); e != nil && verb != "" {
+			return Line{Main: e, Verb: verb}
+		}
 		return Line{Main: lookupOr("pop3.cmd.unknown", ""), Verb: word(raw)}
 	}
 	cmd := pop3Cmd{verb: verb, arg: strings.TrimSpace(rest) != ""}

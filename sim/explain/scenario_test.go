@@ -106,6 +106,14 @@ func hasEntry(l explain.Line, id string) bool {
 	return false
 }
 
+// pop3Commands are the commands of POP3 (RFC 1939, CAPA RFC 2449, STLS RFC
+// 2595, AUTH RFC 5034).
+var pop3Commands = map[string]bool{
+	"USER": true, "PASS": true, "APOP": true, "AUTH": true, "STAT": true, "LIST": true,
+	"RETR": true, "DELE": true, "NOOP": true, "RSET": true, "TOP": true, "UIDL": true,
+	"QUIT": true, "CAPA": true, "STLS": true,
+}
+
 var (
 	smtpReply   = regexp.MustCompile(`^([2-5][0-9][0-9])[ -]`)
 	smtpESC     = regexp.MustCompile(`^[2-5][0-9][0-9][ -]([245]\.[0-9]{1,3}\.[0-9]{1,3}) `)
@@ -138,7 +146,14 @@ func codesIn(e *sim.Event) []string {
 				add("pop3.code." + m[2])
 			}
 		} else if w, _, _ := strings.Cut(e.Text, " "); regexp.MustCompile(`^[A-Z]{3,4}$`).MatchString(w) {
-			add("pop3.cmd." + w)
+			// A POP3 command has its own entry; another word is explained
+			// by an entry that says what it is (pop3.cmd.MAIL: POP3 has no
+			// MAIL), or else as an unknown command.
+			if pop3Commands[w] || explain.Lookup("pop3.cmd."+w) != nil {
+				add("pop3.cmd." + w)
+			} else {
+				add("pop3.cmd.unknown")
+			}
 		}
 	case sim.IMAP:
 		if e.Dir == sim.S2C {
