@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -20,7 +23,7 @@ func xvfb(tb testing.TB) string {
 		tb.Fatal("Xvfb is needed for this test (./dev test installs it)")
 	}
 	for n := 90; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+		if displayInUse(n) {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
@@ -28,17 +31,47 @@ func xvfb(tb testing.TB) string {
 		if err := cmd.Start(); err != nil {
 			tb.Fatal(err)
 		}
-		tb.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		// SIGTERM lets Xvfb remove its lock file and socket.
+		tb.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); <-exited })
 		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if _, err := os.Stat(sock); err == nil {
-				return display
+		started := false
+		for deadline := time.Now().Add(20 * time.Second); !started && time.Now().Before(deadline); {
+			select {
+			case <-exited:
+				deadline = time.Time{} // another server took the display first
+			case <-time.After(50 * time.Millisecond):
+				_, err := os.Stat(sock)
+				started = err == nil
 			}
 		}
-		tb.Fatalf("Xvfb %s did not start", display)
+		if started {
+			return display
+		}
 	}
 	tb.Fatal("no free X display number")
 	return ""
+}
+
+// displayInUse reports whether X display n has a lock file whose server is
+// still alive; a lock left by a server that was killed is removed.
+func displayInUse(n int) bool {
+	lock := fmt.Sprintf("/tmp/.X%d-lock", n)
+	data, err := os.ReadFile(lock)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(data), &pid); err != nil || pid <= 0 {
+		return true
+	}
+	if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+		return true
+	}
+	os.Remove(lock)
+	os.Remove(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+	return false
 }
 
 // TestWindowScreenshot opens the real application in a real window (under
