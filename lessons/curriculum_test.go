@@ -90,6 +90,15 @@ func TestCurriculumOrder(t *testing.T) {
 		}
 		seen[s.Order] = id
 	}
+	// The curriculum: at least twelve lessons, numbered 1 to N with no gap.
+	if len(seen) < 12 {
+		t.Errorf("the curriculum has %d lessons, want at least 12", len(seen))
+	}
+	for n := 1; n <= len(seen); n++ {
+		if _, ok := seen[n]; !ok {
+			t.Errorf("no lesson has order %d: the lessons are not numbered 1 to %d", n, len(seen))
+		}
+	}
 }
 
 // bilingual walks v and reports every sim.Text that is missing a language,
