@@ -89,7 +89,8 @@ func (s *stage) setWorld(spec *world.Spec) {
 	}
 	// Servers in the middle column, from top to bottom, a little apart
 	// from left to right so that the relay between them is long enough to
-	// carry its label.
+	// carry its label. Three or more zigzag, so that neighbours, closer
+	// in height, stand side by side rather than on top of each other.
 	serverY := func(i int) float32 {
 		if len(servers) == 1 {
 			return 0.5
@@ -98,8 +99,11 @@ func (s *stage) setWorld(spec *world.Spec) {
 	}
 	for i, name := range servers {
 		x := float32(0.5)
-		if len(servers) > 1 {
-			x = 0.42 + 0.16*float32(i)/float32(len(servers)-1)
+		switch {
+		case len(servers) == 2:
+			x = 0.42 + 0.16*float32(i)
+		case len(servers) > 2:
+			x = 0.38 + 0.24*float32(i%2)
 		}
 		s.byID[name].x, s.byID[name].y = x, serverY(i)
 	}
