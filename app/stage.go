@@ -129,10 +129,15 @@ func (s *stage) setWorld(spec *world.Spec) {
 		// Spread a column's devices evenly, in the order of their servers.
 		for i, n := range col.nodes {
 			n.x = col.x
-			if len(col.nodes) == 1 {
+			switch len(col.nodes) {
+			case 1:
 				n.y = serverY(col.home[0])
-			} else {
+			case 2:
 				n.y = 0.2 + 0.6*float32(i)/float32(len(col.nodes)-1)
+			default:
+				// From the top edge to the bottom one (the boxes are
+				// kept inside the stage), to leave room between them.
+				n.y = float32(i) / float32(len(col.nodes)-1)
 			}
 		}
 	}
