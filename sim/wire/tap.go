@@ -126,16 +126,22 @@ func (t *Tap) emit(dir sim.Dir, text []byte, end sim.LineEnd, size int) {
 
 // asksTLS reports whether a client's line asks to start TLS: STARTTLS
 // (SMTP, RFC 3207), STLS (POP3, RFC 2595) or "tag STARTTLS" (IMAP, RFC 9051
-// section 6.2.1).
+// section 6.2.1). It runs on every line a client sends, so it allocates
+// nothing.
 func asksTLS(line []byte) bool {
-	w := bytes.Fields(line)
-	switch len(w) {
-	case 1:
-		return bytes.EqualFold(w[0], []byte("STARTTLS")) || bytes.EqualFold(w[0], []byte("STLS"))
-	case 2:
-		return bytes.EqualFold(w[1], []byte("STARTTLS"))
+	line = bytes.TrimSpace(line)
+	if len(line) > 80 {
+		return false
 	}
-	return false
+	if bytes.EqualFold(line, []byte("STARTTLS")) || bytes.EqualFold(line, []byte("STLS")) {
+		return true
+	}
+	i := bytes.LastIndexAny(line, " \t")
+	if i < 0 || !bytes.EqualFold(line[i+1:], []byte("STARTTLS")) {
+		return false
+	}
+	tag := bytes.TrimSpace(line[:i])
+	return len(tag) > 0 && !bytes.ContainsAny(tag, " \t")
 }
 
 // splitter re-splits a byte stream into lines ending in LF (CRLF or bare).
