@@ -200,6 +200,7 @@ func New(fa fyne.App, opts Options) (*App, error) {
 	a.win.SetContent(container.NewCenter(icon))
 	go func() {
 		m, err := prepare(s)
+		lessons.Builtins() // parsed here rather than on the UI thread, for the lesson list
 		fyne.Do(func() {
 			if err != nil {
 				fyne.LogError("load scenario", err)

@@ -26,11 +26,9 @@ type lessonList struct {
 
 func newLessonList(a *App) *lessonList {
 	v := &lessonList{a: a, scripts: make(map[string]*world.Script)}
-	for _, id := range lessons.IDs() {
-		if s, err := lessons.Builtin(id); err == nil {
-			v.ids = append(v.ids, id)
-			v.scripts[id] = s
-		}
+	for _, s := range lessons.Builtins() {
+		v.ids = append(v.ids, s.ID)
+		v.scripts[s.ID] = s
 	}
 	v.list = widget.NewList(
 		func() int { return len(v.ids) },

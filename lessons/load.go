@@ -241,48 +241,57 @@ func BuiltinData(id string) ([]byte, error) {
 // IDs returns the ids of the built-in scripts: the lessons in the order
 // of the curriculum, then the other scenarios by id.
 func IDs() []string {
-	idsOnce.Do(func() {
+	var out []string
+	for _, s := range Builtins() {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+// Builtins returns every built-in script that parses, in the order of IDs.
+// They are parsed once and shared: callers must not change them (Builtin
+// returns a script of one's own).
+func Builtins() []*world.Script {
+	builtinsOnce.Do(func() {
 		names, _ := fs.Glob(builtin, "*.yaml")
-		type entry struct {
-			id    string
-			order int
-		}
-		var l []entry
 		for _, n := range names {
-			id := strings.TrimSuffix(path.Base(n), ".yaml")
-			order := 0
-			if s, err := Builtin(id); err == nil {
-				order = s.Order
+			if s, err := Builtin(strings.TrimSuffix(path.Base(n), ".yaml")); err == nil {
+				builtins = append(builtins, s)
 			}
-			l = append(l, entry{id, order})
 		}
-		slices.SortStableFunc(l, func(a, b entry) int {
+		slices.SortStableFunc(builtins, func(a, b *world.Script) int {
 			switch {
-			case a.order > 0 && b.order > 0:
-				return a.order - b.order
-			case a.order > 0:
+			case a.Order > 0 && b.Order > 0:
+				return a.Order - b.Order
+			case a.Order > 0:
 				return -1
-			case b.order > 0:
+			case b.Order > 0:
 				return 1
 			}
-			return strings.Compare(a.id, b.id)
+			return strings.Compare(a.ID, b.ID)
 		})
-		for _, e := range l {
-			ids = append(ids, e.id)
-		}
 	})
-	return slices.Clone(ids)
+	return slices.Clone(builtins)
 }
 
 var (
-	idsOnce sync.Once
-	ids     []string
+	builtinsOnce sync.Once
+	builtins     []*world.Script
 )
+
+// isBuiltin reports whether a built-in script has the id name.
+func isBuiltin(name string) bool {
+	if !fs.ValidPath(name) || strings.Contains(name, "/") {
+		return false
+	}
+	_, err := fs.Stat(builtin, name+".yaml")
+	return err == nil
+}
 
 // Source returns the data of a built-in script (when name is an id) or of
 // the file name, and the name to give it in errors.
 func Source(name string) (data []byte, file string, err error) {
-	if slices.Contains(IDs(), name) {
+	if isBuiltin(name) {
 		data, err = BuiltinData(name)
 		return data, "lessons/" + name + ".yaml", err
 	}
@@ -292,7 +301,7 @@ func Source(name string) (data []byte, file string, err error) {
 
 // Load returns a built-in script when name is an id, or reads the file name.
 func Load(name string) (*world.Script, error) {
-	if slices.Contains(IDs(), name) {
+	if isBuiltin(name) {
 		return Builtin(name)
 	}
 	if _, err := os.Stat(name); err == nil {
