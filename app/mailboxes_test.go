@@ -1,12 +1,10 @@
 package app
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 
 	"github.com/mailscope/mailscope/sim"
 )
@@ -33,16 +31,10 @@ func queueRows(t *testing.T, a *App, n int, l sim.Lang) []string {
 // TestQueueRetriesShown shows how many attempts a queued message has had
 // and when the next is due, and a message that expired as returned.
 func TestQueueRetriesShown(t *testing.T) {
-	fa := test.NewTempApp(t)
-	a, err := New(fa, Options{Scenario: "retry", Lang: sim.EN, Theme: "light", Step: -1, Size: fyne.NewSize(1280, 720)})
-	if err != nil {
+	a := newTestApp(t, sim.EN)
+	if err := a.Load("retry"); err != nil {
 		t.Fatal(err)
 	}
-	if a.progress, err = OpenProgress(filepath.Join(t.TempDir(), "progress.json")); err != nil {
-		t.Fatal(err)
-	}
-	a.Window().Show()
-	t.Cleanup(a.Window().Close)
 	for _, tt := range []struct {
 		step int
 		lang sim.Lang

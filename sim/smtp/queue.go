@@ -144,25 +144,22 @@ func (q *Queue) update(id string, f func(*Item)) bool {
 // Due returns the items whose next attempt is due at now (those tried
 // before, whose NextTry is not after now), oldest first.
 func (q *Queue) Due(now time.Time) []*Item {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var out []*Item
-	for _, it := range q.items {
-		if !it.NextTry.IsZero() && !it.NextTry.After(now) {
-			out = append(out, it)
-		}
-	}
-	return out
+	return q.filter(func(it *Item) bool { return !it.NextTry.IsZero() && !it.NextTry.After(now) })
 }
 
 // Ready returns the items never tried and those whose retry is due at
 // now, oldest first.
 func (q *Queue) Ready(now time.Time) []*Item {
+	return q.filter(func(it *Item) bool { return !it.NextTry.After(now) })
+}
+
+// filter returns the items keep accepts, oldest first.
+func (q *Queue) filter(keep func(*Item) bool) []*Item {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []*Item
 	for _, it := range q.items {
-		if !it.NextTry.After(now) {
+		if keep(it) {
 			out = append(out, it)
 		}
 	}
