@@ -64,6 +64,8 @@ func TestBrokenFiles(t *testing.T) {
 			`f.yaml:17:19: there is no account "carla@otro.org"`},
 		{"bad address", `to: [beto@otro.org]`, `to: [beto]`,
 			`f.yaml:13:41: "beto" is not an address such as beto@otro.org`},
+		{"bad blind copy", `to: [beto@otro.org]`, `to: [beto@otro.org], bcc: [ana@ejemplo.com, carla]`,
+			`f.yaml:13:80: "carla" is not an address such as beto@otro.org`},
 		{"bad op", `op: check`, `op: fetch`,
 			`f.yaml:21:40: op "fetch" is not one of check, preview, drop`},
 		{"bad level", `level: basic`, `level: expert`,

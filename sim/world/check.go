@@ -123,9 +123,14 @@ func checkAction(c *checker, p string, a *Action, devices map[string]string, ser
 		if len(s.To) == 0 {
 			c.add(p+".send.to", "a message needs at least one recipient")
 		}
-		for i, to := range s.To {
-			if _, err := mail.ParseAddress(to); err != nil || strings.ContainsAny(to, "<> ") {
-				c.add(fmt.Sprintf("%s.send.to[%d]", p, i), "%q is not an address such as beto@otro.org", to)
+		for _, f := range []struct {
+			key  string
+			list []string
+		}{{"to", s.To}, {"cc", s.Cc}, {"bcc", s.Bcc}} {
+			for i, to := range f.list {
+				if _, err := mail.ParseAddress(to); err != nil || strings.ContainsAny(to, "<> ") {
+					c.add(fmt.Sprintf("%s.send.%s[%d]", p, f.key, i), "%q is not an address such as beto@otro.org", to)
+				}
 			}
 		}
 		checkTLS(c, p+".send.tls", s.TLS)

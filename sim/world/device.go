@@ -86,13 +86,17 @@ func (d *Device) close() {
 // account.
 func (d *Device) Send(s *Send) error {
 	w := d.w
-	to := make([]message.Address, len(s.To))
-	for i, addr := range s.To {
-		to[i] = w.addressOf(addr)
+	addresses := func(list []string) []message.Address {
+		out := make([]message.Address, len(list))
+		for i, addr := range list {
+			out[i] = w.addressOf(addr)
+		}
+		return out
 	}
 	draft := &message.Draft{
 		From:      w.addressOf(d.Account()),
-		To:        to,
+		To:        addresses(s.To),
+		Cc:        addresses(s.Cc),
 		Subject:   s.Subject,
 		Date:      w.Clock.Now(),
 		MessageID: w.messageID(domainOf(d.Account())),
@@ -123,7 +127,7 @@ func (d *Device) Send(s *Send) error {
 		Auth:     strings.ToUpper(s.Auth),
 		StartTLS: startTLS,
 		From:     d.Account(),
-		To:       s.To,
+		To:       slices.Concat(s.To, s.Cc, s.Bcc), // the envelope: every recipient, blind copies too
 		Data:     raw,
 	})
 }

@@ -45,8 +45,13 @@ type Action struct {
 // Send makes a device compose a message and submit it (SMTP, port 587; or
 // port 465 with implicit TLS).
 type Send struct {
-	Device  string   `yaml:"device" json:"device"`
-	To      []string `yaml:"to" json:"to"`
+	Device string   `yaml:"device" json:"device"`
+	To     []string `yaml:"to" json:"to"`
+	// Cc are recipients named in the Cc: header field.
+	Cc []string `yaml:"cc,omitempty" json:"cc,omitempty"`
+	// Bcc are blind copies: each gets a RCPT TO, and no header field names
+	// them (RFC 5322 section 3.6.3).
+	Bcc     []string `yaml:"bcc,omitempty" json:"bcc,omitempty"`
 	Subject string   `yaml:"subject" json:"subject"`
 	Text    string   `yaml:"text,omitempty" json:"text,omitempty"`
 	Attach  []Attach `yaml:"attach,omitempty" json:"attach,omitempty"`
