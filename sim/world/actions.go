@@ -246,11 +246,11 @@ func (a *IMAPAction) mailbox() string {
 func (a *IMAPAction) numSet() (imap.NumSet, error) {
 	switch {
 	case a.UID != "" && a.Seq != "":
-		return nil, fmt.Errorf("give uid or seq, not both")
+		return nil, msgf("give uid or seq, not both")
 	case a.UID != "":
 		ranges, err := parseSet(a.UID)
 		if err != nil {
-			return nil, fmt.Errorf("uid %q is not a UID set such as 1, 2:4, 1,3 or 1:*", a.UID)
+			return nil, msgf("uid %q is not a UID set such as 1, 2:4, 1,3 or 1:*", a.UID)
 		}
 		var set imap.UIDSet
 		for _, r := range ranges {
@@ -260,7 +260,7 @@ func (a *IMAPAction) numSet() (imap.NumSet, error) {
 	case a.Seq != "":
 		ranges, err := parseSet(a.Seq)
 		if err != nil {
-			return nil, fmt.Errorf("seq %q is not a sequence set such as 1, 2:4, 1,3 or 1:*", a.Seq)
+			return nil, msgf("seq %q is not a sequence set such as 1, 2:4, 1,3 or 1:*", a.Seq)
 		}
 		var set imap.SeqSet
 		for _, r := range ranges {

@@ -11,21 +11,43 @@ import (
 
 // Problem is something wrong in a script or spec, at a path such as
 // "$.steps[2].do[0].imap.device" (the YAMLPath of the value at fault, which
-// a loader turns into a line and column).
+// a loader turns into a line and column). Msg says it in English; Message
+// says it in either language.
 type Problem struct {
 	Path string
 	Msg  string
+	es   string // Msg in Spanish; "" for a Problem made elsewhere
+}
+
+// newProblem returns the problem m at path.
+func newProblem(path string, m sim.Message) Problem {
+	return Problem{Path: path, Msg: m.In(sim.EN), es: m.In(sim.ES)}
 }
 
 func (p Problem) Error() string { return p.Path + ": " + p.Msg }
 
+// Message returns what is wrong in language l (in English when the
+// problem has no Spanish).
+func (p Problem) Message(l sim.Lang) string {
+	if l == sim.ES && p.es != "" {
+		return p.es
+	}
+	return p.Msg
+}
+
+// In returns the problem as Error does, in language l.
+func (p Problem) In(l sim.Lang) string { return p.Path + ": " + p.Message(l) }
+
 // Problems is every problem found in a script; it is an error.
 type Problems []Problem
 
-func (ps Problems) Error() string {
+func (ps Problems) Error() string { return ps.In(sim.EN) }
+
+// In returns the problems as Error does, in language l.
+func (ps Problems) In(l sim.Lang) string {
 	msgs := make([]string, len(ps))
 	for i, p := range ps {
-		msgs[i] = p.Error()
+		msgs[i] = p.In(l)
 	}
 	return strings.Join(msgs, "\n")
 }
@@ -34,8 +56,10 @@ type checker struct {
 	problems Problems
 }
 
+// add reports a problem at path; format is English, and its Spanish is in
+// the catalog (es.go).
 func (c *checker) add(path, format string, args ...any) {
-	c.problems = append(c.problems, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
+	c.problems = append(c.problems, newProblem(path, msgf(format, args...)))
 }
 
 // text checks that a text exists in every language.
@@ -49,11 +73,12 @@ func (c *checker) text(path string, t sim.Text) {
 	}
 }
 
-func langName(l sim.Lang) string {
+// langName names a language in a sentence.
+func langName(l sim.Lang) sim.Message {
 	if l == sim.ES {
-		return "Spanish"
+		return msgf("Spanish")
 	}
-	return "English"
+	return msgf("English")
 }
 
 // Check validates a script without running it: its world, and that every

@@ -155,7 +155,7 @@ func fetchOptions(items []string) (*imap.FetchOptions, error) {
 		case "peek":
 			o.BodySection = append(o.BodySection, &imap.FetchItemBodySection{Peek: true})
 		default:
-			return nil, fmt.Errorf("fetch item %q is not one of envelope, flags, size, structure, header, body, peek", it)
+			return nil, msgf("fetch item %q is not one of envelope, flags, size, structure, header, body, peek", it)
 		}
 	}
 	return o, nil

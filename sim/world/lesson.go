@@ -223,99 +223,99 @@ func (w *World) Verify(s *Script, i int, since int) Problems {
 	for j := range s.Steps[i].Expect {
 		e := &s.Steps[i].Expect[j]
 		p := fmt.Sprintf("$.steps[%d].expect[%d]", i, j)
-		if msg := verify(e, st, events); msg != "" {
-			out = append(out, Problem{Path: p, Msg: msg})
+		if msg := verify(e, st, events); !msg.IsZero() {
+			out = append(out, newProblem(p, msg))
 		}
 	}
 	return out
 }
 
-// verify returns why an expectation does not hold, or "".
-func verify(e *Expect, st *sim.State, events []sim.Event) string {
+// verify returns why an expectation does not hold, or a zero Message.
+func verify(e *Expect, st *sim.State, events []sim.Event) sim.Message {
 	if e.Replied != "" {
 		all := finalReplies(events, e.Device)
 		if slices.ContainsFunc(all, func(r string) bool { return strings.HasPrefix(r, e.Replied) }) {
-			return ""
+			return sim.Message{}
 		}
 		if len(all) == 0 {
-			return fmt.Sprintf("expected a reply %q, but no server replied in this step", e.Replied)
+			return msgf("expected a reply %q, but no server replied in this step", e.Replied)
 		}
-		return fmt.Sprintf("expected a reply starting %q; none of the %d replies of this step does (the last was %q)", e.Replied, len(all), all[len(all)-1])
+		return msgf("expected a reply starting %q; none of the %d replies of this step does (the last was %q)", e.Replied, len(all), all[len(all)-1])
 	}
 	if e.Reply != "" {
 		got, ok := lastReply(events, e.Device)
 		switch {
 		case !ok:
-			return fmt.Sprintf("expected a last reply %q, but no server replied in this step", e.Reply)
+			return msgf("expected a last reply %q, but no server replied in this step", e.Reply)
 		case !strings.HasPrefix(got, e.Reply):
-			return fmt.Sprintf("expected a last reply starting %q, got %q", e.Reply, got)
+			return msgf("expected a last reply starting %q, got %q", e.Reply, got)
 		}
-		return ""
+		return sim.Message{}
 	}
 	var msgs []expectMessage
-	var where string
+	var where sim.Message
 	switch {
 	case e.Account != "":
 		mbox := e.Mailbox
 		if mbox == "" {
 			mbox = "INBOX"
 		}
-		where = fmt.Sprintf("%s %s", strings.ToLower(e.Account), mbox)
+		where = msgf("%s %s", strings.ToLower(e.Account), mbox)
 		a := st.Accounts[strings.ToLower(e.Account)]
 		if a == nil || a.Mailboxes[mbox] == nil {
-			return fmt.Sprintf("expected mailbox %s, but it does not exist", where)
+			return msgf("expected mailbox %s, but it does not exist", where)
 		}
 		for _, m := range a.Mailboxes[mbox].Messages {
 			msgs = append(msgs, expectMessage{m.Info.Subject, m.Flags, false})
 		}
 	case e.Device != "":
-		where = "the copy of device " + e.Device
+		where = msgf("the copy of device %s", e.Device)
 		if d := st.Devices[e.Device]; d != nil {
 			for _, it := range d.Items {
 				msgs = append(msgs, expectMessage{it.Info.Subject, it.Flags, it.Partial})
 			}
 		}
 	case e.Queue != "":
-		where = "the queue of " + e.Queue
+		where = msgf("the queue of %s", e.Queue)
 		for _, q := range st.Queues[e.Queue] {
 			msgs = append(msgs, expectMessage{subject: q.Info.Subject})
 		}
 	}
 	if e.Subject != "" {
 		msgs = slices.DeleteFunc(msgs, func(m expectMessage) bool { return m.subject != e.Subject })
-		where += fmt.Sprintf(" (subject %q)", e.Subject)
+		where = msgf("%s (subject %q)", where, e.Subject)
 	}
 	if e.Count != nil && len(msgs) != *e.Count {
-		return fmt.Sprintf("expected %d messages in %s, found %d", *e.Count, where, len(msgs))
+		return msgf("expected %d messages in %s, found %d", *e.Count, where, len(msgs))
 	}
 	if e.Present != nil && (len(msgs) > 0) != *e.Present {
 		if *e.Present {
-			return fmt.Sprintf("expected a message in %s, found none", where)
+			return msgf("expected a message in %s, found none", where)
 		}
-		return fmt.Sprintf("expected no message in %s, found %d", where, len(msgs))
+		return msgf("expected no message in %s, found %d", where, len(msgs))
 	}
 	for _, m := range msgs {
 		for _, f := range e.Flags {
 			if !slices.ContainsFunc(m.flags, func(x string) bool { return strings.EqualFold(x, f) }) {
-				return fmt.Sprintf("expected flag %s on %q in %s; its flags are (%s)", f, m.subject, where, strings.Join(m.flags, " "))
+				return msgf("expected flag %s on %q in %s; its flags are (%s)", f, m.subject, where, strings.Join(m.flags, " "))
 			}
 		}
 		for _, f := range e.NoFlags {
 			if slices.ContainsFunc(m.flags, func(x string) bool { return strings.EqualFold(x, f) }) {
-				return fmt.Sprintf("expected no flag %s on %q in %s", f, m.subject, where)
+				return msgf("expected no flag %s on %q in %s", f, m.subject, where)
 			}
 		}
 		if e.Partial != nil && m.partial != *e.Partial {
 			if *e.Partial {
-				return fmt.Sprintf("expected only the header of %q in %s, but the whole message is there", m.subject, where)
+				return msgf("expected only the header of %q in %s, but the whole message is there", m.subject, where)
 			}
-			return fmt.Sprintf("expected the whole of %q in %s, but only its header is there", m.subject, where)
+			return msgf("expected the whole of %q in %s, but only its header is there", m.subject, where)
 		}
 	}
 	if (len(e.Flags) > 0 || len(e.NoFlags) > 0 || e.Partial != nil) && len(msgs) == 0 && e.Count == nil && e.Present == nil {
-		return fmt.Sprintf("expected messages in %s to check their flags, found none", where)
+		return msgf("expected messages in %s to check their flags, found none", where)
 	}
-	return ""
+	return sim.Message{}
 }
 
 // Final replies of each protocol: an SMTP reply's last line, a POP3

@@ -162,13 +162,13 @@ func (d Duration) Value() (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n < 0 || fmt.Sprint(n) != days {
-			return 0, fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+			return 0, msgf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
+		return 0, msgf("%q is not a duration such as 90s, 5m, 2h or 3d", s)
 	}
 	return v, nil
 }
