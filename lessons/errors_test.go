@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mailscope/mailscope/sim"
 )
 
 // A complete small lesson: the broken files below are each one mistake
@@ -45,6 +47,34 @@ func TestBrokenFiles(t *testing.T) {
 	if err := Check("f.yaml", []byte(lessonBase)); err != nil {
 		t.Fatalf("the base lesson fails: %v", err)
 	}
+	// The first error of some of the mistakes, in Spanish: from the YAML
+	// decoder, from the checks and from expectations that do not hold.
+	spanish := map[string]string{
+		"unknown top key":       `f.yaml:4:1: clave desconocida "titel" (revisa cómo está escrita y su sangría)`,
+		"empty translation":     `f.yaml:11:34: falta el texto en inglés (cada texto necesita es y en)`,
+		"unknown device":        `f.yaml:21:24: no existe el dispositivo "beto-tablet"`,
+		"bad op":                `f.yaml:21:40: op "fetch" no es ninguna de estas: check, preview, drop`,
+		"bad duration":          `f.yaml:15:21: "5 minutes" no es una duración como 90s, 5m, 2h o 3d`,
+		"two actions":           `f.yaml:13:9: una acción lleva exactamente una de send, relay, imap, pop3, wait, raw, server (hay 2)`,
+		"no correct":            `f.yaml:27:11: tiene que haber exactamente una opción correcta (hay 0)`,
+		"missing why":           `f.yaml:28:14: falta why: necesita un texto en es y en`,
+		"two targets":           `f.yaml:23:10: una expectativa se fija en exactamente uno de account, device, queue o reply (hay 2)`,
+		"replied fails":         `f.yaml:18:10: se esperaba una respuesta que empezara por "535"; ninguna de las 15 respuestas de este paso lo hace (la última fue "221 2.0.0 Bye")`,
+		"wrong type":            `f.yaml:17:41: se ha escrito un texto donde se espera un número`,
+		"tab":                   `f.yaml:19:1: en YAML no se puede sangrar con tabuladores: usa espacios`,
+		"expectation fails":     `f.yaml:17:10: se esperaban 2 mensajes en beto@otro.org INBOX y hay 1`,
+		"reply fails":           `f.yaml:18:10: se esperaba una última respuesta que empezara por "550" y llegó "221 2.0.0 Bye"`,
+		"duplicate key":         `f.yaml:13:74: la clave "subject" aparece dos veces (la primera en la línea 13, columna 57)`,
+		"unclosed quote":        `f.yaml:19:16: aquí falta ',' o '}' (¿se ha quedado abierta antes una comilla o un corchete?)`,
+		"password as a mapping": `f.yaml:21:57: se ha escrito un conjunto de claves y valores donde se espera un texto`,
+		"quiz flag not bool":    `f.yaml:27:70: se ha escrito un texto donde se espera true o false`,
+		"unknown cert":          `f.yaml:15:45: cert "expired" no es ninguno de estos: valid, self-signed, wrong-name`,
+	}
+	defer func() {
+		for name := range spanish {
+			t.Errorf("no mistake is named %q", name)
+		}
+	}()
 	for _, tc := range []struct {
 		name     string
 		old, new string // the mistake: old replaced by new in lessonBase (no old: new replaces the steps)
@@ -159,6 +189,15 @@ func TestBrokenFiles(t *testing.T) {
 			}
 			if got := list[0].Error(); got != tc.want {
 				t.Errorf("first error:\n got: %s\nwant: %s", got, tc.want)
+			}
+			if want, ok := spanish[tc.name]; ok {
+				if got := list[0].In(sim.ES); got != want {
+					t.Errorf("first error in Spanish:\n got: %s\nwant: %s", got, want)
+				}
+				if got := Describe(err, sim.ES); !strings.HasPrefix(got, want) {
+					t.Errorf("Describe(err, es) = %q, want it to start with %q", got, want)
+				}
+				delete(spanish, tc.name)
 			}
 		})
 	}

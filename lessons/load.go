@@ -20,6 +20,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
+	"github.com/mailscope/mailscope/sim"
 	"github.com/mailscope/mailscope/sim/world"
 )
 
@@ -32,24 +33,74 @@ var builtin embed.FS
 //go:embed lesson.schema.json
 var Schema []byte
 
-// Error is a problem at a place in a lesson file.
+// Error is a problem at a place in a lesson file. Msg says it in English;
+// In says the whole error in either language.
 type Error struct {
 	File      string
 	Line, Col int
 	Msg       string
+	es        string // Msg in Spanish; "" when there is none
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg) }
+// newError returns the problem m at a place in file.
+func newError(file string, line, col int, m sim.Localized) *Error {
+	return &Error{File: file, Line: line, Col: col, Msg: m.In(sim.EN), es: m.In(sim.ES)}
+}
+
+func (e *Error) Error() string { return e.In(sim.EN) }
+
+// Message returns what is wrong in language l (in English when there is
+// no Spanish).
+func (e *Error) Message(l sim.Lang) string {
+	if l == sim.ES && e.es != "" {
+		return e.es
+	}
+	return e.Msg
+}
+
+// In returns the error as Error does, file:line:col: and a sentence, in
+// language l.
+func (e *Error) In(l sim.Lang) string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Message(l))
+}
 
 // ErrorList is every problem found in a file, in the order of the file.
 type ErrorList []*Error
 
-func (l ErrorList) Error() string {
+func (l ErrorList) Error() string { return l.In(sim.EN) }
+
+// In returns the errors as Error does, one a line, in language lang.
+func (l ErrorList) In(lang sim.Lang) string {
 	msgs := make([]string, len(l))
 	for i, e := range l {
-		msgs[i] = e.Error()
+		msgs[i] = e.In(lang)
 	}
 	return strings.Join(msgs, "\n")
+}
+
+// Describe returns err in language l: an ErrorList, an Error, world
+// Problems or any error that can say itself in both languages (a
+// sim.Localized) in l, any other error as its Error says it.
+func Describe(err error, l sim.Lang) string {
+	if err == nil {
+		return ""
+	}
+	var list ErrorList
+	if errors.As(err, &list) {
+		return list.In(l)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.In(l)
+	}
+	var ps world.Problems
+	if errors.As(err, &ps) {
+		return ps.In(l)
+	}
+	if x, ok := err.(sim.Localized); ok {
+		return x.In(l)
+	}
+	return err.Error()
 }
 
 // Parse reads a script from data; file names it in errors. The error is an
@@ -84,7 +135,7 @@ func Check(file string, data []byte) error {
 func Locate(file string, data []byte, err error) ErrorList {
 	var problems world.Problems
 	if !errors.As(err, &problems) {
-		return ErrorList{{File: file, Line: 1, Col: 1, Msg: err.Error()}}
+		return ErrorList{newError(file, 1, 1, localized(err))}
 	}
 	f, perr := parser.ParseBytes(data, 0)
 	var list ErrorList
@@ -93,7 +144,7 @@ func Locate(file string, data []byte, err error) ErrorList {
 		if perr == nil {
 			line, col = position(f, p.Path)
 		}
-		list = append(list, &Error{File: file, Line: line, Col: col, Msg: p.Msg})
+		list = append(list, &Error{File: file, Line: line, Col: col, Msg: p.Msg, es: p.Message(sim.ES)})
 	}
 	slices.SortStableFunc(list, func(a, b *Error) int {
 		if a.Line != b.Line {
@@ -108,68 +159,106 @@ func Locate(file string, data []byte, err error) ErrorList {
 func yamlError(file string, err error) *Error {
 	var ye yaml.Error
 	if errors.As(err, &ye) {
-		e := &Error{File: file, Line: 1, Col: 1, Msg: cleanMessage(ye.GetMessage())}
+		e := newError(file, 1, 1, cleanMessage(ye.GetMessage()))
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
 		}
 		return e
 	}
-	return &Error{File: file, Line: 1, Col: 1, Msg: err.Error()}
+	return newError(file, 1, 1, localized(err))
+}
+
+// localized returns err as a text in both languages: itself if it says
+// itself in both, else its Error in both.
+func localized(err error) sim.Localized {
+	if x, ok := err.(sim.Localized); ok {
+		return x
+	}
+	return sim.Text{ES: err.Error(), EN: err.Error()}
 }
 
 // cleanMessage rewords the decoder's messages for people writing lessons,
-// who know YAML's words (a list, a mapping) and not Go's.
-func cleanMessage(msg string) string {
+// who know YAML's words (a list, a mapping) and not Go's, in both
+// languages; a rare message it does not know stays the decoder's, after a
+// Spanish lead-in.
+func cleanMessage(msg string) sim.Message {
 	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		return fmt.Sprintf("unknown key %s (check its spelling and its indentation)", field)
+		return msgf("unknown key %s (check its spelling and its indentation)", field)
 	}
 	if m := wrongKind.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
+		return msgf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
 	}
 	if m := wrongType.FindStringSubmatch(msg); m != nil {
 		if m[3] != "" {
-			return fmt.Sprintf("%s is too large a number", m[1])
+			return msgf("%s is too large a number", m[1])
 		}
-		return fmt.Sprintf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
+		return msgf("%s was written where %s is expected", kindName(m[1]), kindName(m[2]))
 	}
 	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("the key %s appears twice (first at line %s, column %s)", m[1], m[2], m[3])
+		return msgf("the key %s appears twice (first at line %s, column %s)", m[1], m[2], m[3])
 	}
 	if m := unclosedFlow.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s is missing here (is a quote or a bracket left open before?)", m[1])
+		return msgf("%s or %s is missing here (is a quote or a bracket left open before?)", m[1], m[2])
 	}
 	if strings.Contains(msg, "found character '\t'") {
-		return "a tab cannot indent YAML: indent with spaces"
+		return msgf("a tab cannot indent YAML: indent with spaces")
 	}
-	return msg
+	if strings.HasPrefix(msg, "value is not allowed in this context") {
+		return msgf("nothing can be written here (check the indentation, the colon after a key, or a quote left open before)")
+	}
+	if msg == "mapping value is not allowed in this context" {
+		return msgf("a second colon cannot go here (a text that contains \": \" needs quotes)")
+	}
+	if m := unclosedQuote.FindStringSubmatch(msg); m != nil {
+		if m[1] == "single" {
+			return msgf("a text opened with ' is never closed")
+		}
+		return msgf("a text opened with \" is never closed")
+	}
+	if msg == "could not find flow map content" {
+		return msgf("a { is never closed")
+	}
+	if m := unknownAlias.FindStringSubmatch(msg); m != nil {
+		return msgf("the alias *%s refers to no anchor &%s before it", m[1], m[1])
+	}
+	if msg == "non-map value is specified" {
+		return msgf("a key and its value (key: value) are expected here")
+	}
+	if m := reservedChar.FindStringSubmatch(msg); m != nil {
+		return msgf("a text cannot begin with %s unless it is in quotes", m[1])
+	}
+	return yamlLeadIn.Sprintf("%s", msg)
 }
 
 var (
-	duplicateKey = regexp.MustCompile(`^mapping key ("[^"]*") already defined at \[(\d+):(\d+)\]$`)
-	unclosedFlow = regexp.MustCompile(`^('.' or '.') must be specified$`)
-	wrongKind    = regexp.MustCompile(`^(\w+) was used where (\w+) is expected$`)
-	wrongType    = regexp.MustCompile(`^cannot unmarshal (\S+|\[\]interface \{\}|map\[string\]interface \{\}) into Go (?:struct field \S+|value) of type (\S+)( \( overflow \))?$`)
+	duplicateKey  = regexp.MustCompile(`^mapping key ("[^"]*") already defined at \[(\d+):(\d+)\]$`)
+	unclosedFlow  = regexp.MustCompile(`^('.') or ('.') must be specified$`)
+	unclosedQuote = regexp.MustCompile(`^could not find end character of (single|double)-quoted text$`)
+	unknownAlias  = regexp.MustCompile(`^could not find alias "([^"]*)"$`)
+	reservedChar  = regexp.MustCompile(`^'(.)' is a reserved character$`)
+	wrongKind     = regexp.MustCompile(`^(\w+) was used where (\w+) is expected$`)
+	wrongType     = regexp.MustCompile(`^cannot unmarshal (\S+|\[\]interface \{\}|map\[string\]interface \{\}) into Go (?:struct field \S+|value) of type (\S+)( \( overflow \))?$`)
 )
 
 // kindName names a YAML kind or a Go type as a lesson's author knows it.
-func kindName(k string) string {
+func kindName(k string) sim.Localized {
 	switch {
 	case k == "string":
-		return "a text"
+		return msgf("a text")
 	case k == "bool":
-		return "true or false"
+		return msgf("true or false")
 	case k == "sequence" || strings.HasPrefix(k, "[]"):
-		return "a list"
+		return msgf("a list")
 	case k == "mapping" || strings.HasPrefix(k, "map[") || strings.Contains(k, "."):
-		return "a mapping of keys and values"
+		return msgf("a mapping of keys and values")
 	case k == "null":
-		return "nothing"
+		return msgf("nothing")
 	case strings.HasPrefix(k, "int") || strings.HasPrefix(k, "uint") || strings.HasPrefix(k, "float"):
-		return "a number"
+		return msgf("a number")
 	case k != "" && (k[0] == '-' || k[0] >= '0' && k[0] <= '9'):
-		return "the number " + k
+		return msgf("the number %s", k)
 	}
-	return k
+	return sim.Text{ES: k, EN: k}
 }
 
 // position returns the line and column of the value at a YAMLPath such as
@@ -233,7 +322,7 @@ func BuiltinData(id string) ([]byte, error) {
 		for i := range names {
 			names[i] = strings.TrimSuffix(names[i], ".yaml")
 		}
-		return nil, fmt.Errorf("lessons: there is no built-in scenario %q (try one of: %s)", id, strings.Join(names, ", "))
+		return nil, msgf("lessons: there is no built-in scenario %q (try one of: %s)", id, strings.Join(names, ", "))
 	}
 	return data, nil
 }
@@ -308,7 +397,7 @@ func Load(name string) (*world.Script, error) {
 		return LoadFile(name)
 	}
 	if strings.ContainsAny(name, "/.") {
-		return nil, fmt.Errorf("lessons: cannot read %s: no such file", name)
+		return nil, msgf("lessons: cannot read %s: no such file", name)
 	}
-	return nil, fmt.Errorf("lessons: there is no built-in scenario %q (try one of: %s)", name, strings.Join(IDs(), ", "))
+	return nil, msgf("lessons: there is no built-in scenario %q (try one of: %s)", name, strings.Join(IDs(), ", "))
 }
