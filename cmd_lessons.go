@@ -58,9 +58,13 @@ func cmdLessons(args []string, lang sim.Lang) int {
 func cmdCheck(args []string, lang sim.Lang) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	langFlag := fs.String("lang", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		fail(lang, "cli.bad_flag", "check", err)
+		return 2
+	}
+	if lang, err = langOption(*langFlag, lang); err != nil {
 		return 2
 	}
 	if len(pos) == 0 {
@@ -78,9 +82,9 @@ func cmdCheck(args []string, lang sim.Lang) int {
 		if err := lessons.Check(file, data); err != nil {
 			var list lessons.ErrorList
 			if errors.As(err, &list) {
-				fmt.Fprintln(os.Stderr, list.Error())
+				fmt.Fprintln(os.Stderr, list.In(lang))
 			} else {
-				fail(lang, "check.read_error", name, err)
+				fail(lang, "check.read_error", name, lessons.Describe(err, lang))
 			}
 			status = 1
 			continue

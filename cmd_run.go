@@ -43,9 +43,9 @@ func cmdRun(args []string, lang sim.Lang) int {
 	if err != nil {
 		var list lessons.ErrorList
 		if errors.As(err, &list) {
-			fmt.Fprintln(os.Stderr, list.Error())
+			fmt.Fprintln(os.Stderr, list.In(lang))
 		} else {
-			fail(lang, "cli.scenario_error", err)
+			fail(lang, "cli.scenario_error", lessons.Describe(err, lang))
 		}
 		return 2
 	}
@@ -55,7 +55,7 @@ func cmdRun(args []string, lang sim.Lang) int {
 		err = nil // the transcript is complete; the unmet expectations follow it
 	}
 	if err != nil {
-		fail(lang, "cli.scenario_error", err)
+		fail(lang, "cli.scenario_error", lessons.Describe(err, lang))
 		return 1
 	}
 	out := bufio.NewWriter(os.Stdout)
@@ -73,7 +73,7 @@ func cmdRun(args []string, lang sim.Lang) int {
 	}
 	if len(unmet) > 0 {
 		data, file, _ := lessons.Source(pos[0])
-		fmt.Fprintln(os.Stderr, lessons.Locate(file, data, unmet).Error())
+		fmt.Fprintln(os.Stderr, lessons.Locate(file, data, unmet).In(lang))
 		return 1
 	}
 	return 0

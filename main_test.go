@@ -364,3 +364,32 @@ func TestInteropPython(t *testing.T) {
 		t.Errorf("serve's output does not end with Stopped.:\n%s", s.out)
 	}
 }
+
+// TestCheckInSpanish checks that check and run say what is wrong with a
+// lesson file in the language asked for, each problem at its line and
+// column.
+func TestCheckInSpanish(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mal.yaml")
+	lesson := "id: demo\ntitle: {es: \"Hola\"}\nsteps:\n  - say: {es: \"a\", en: \"b\"}\n    do:\n      - wait: {for: 5 minutos}\n"
+	if err := os.WriteFile(file, []byte(lesson), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	es := file + ":2:9: falta el texto en inglés (cada texto necesita es y en)\n" +
+		file + ":6:21: \"5 minutos\" no es una duración como 90s, 5m, 2h o 3d\n"
+	en := file + ":2:9: the English text is missing (every text needs es and en)\n" +
+		file + ":6:21: \"5 minutos\" is not a duration such as 90s, 5m, 2h or 3d\n"
+	for _, tt := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"check", "--lang", "es", file}, es, 1},
+		{[]string{"check", file}, en, 1},
+		{[]string{"run", file, "--lang", "es"}, es, 2},
+	} {
+		_, errs, code := run(t, tt.args...)
+		if code != tt.code || errs != tt.want {
+			t.Errorf("mailscope %s: exit %d, stderr\n%s\nwant exit %d, stderr\n%s", strings.Join(tt.args, " "), code, errs, tt.code, tt.want)
+		}
+	}
+}

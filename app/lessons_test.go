@@ -214,6 +214,62 @@ func TestOpenFile(t *testing.T) {
 	}
 }
 
+// TestOpenFileInSpanish opens broken files in the app in Spanish: the
+// dialog says what is wrong in Spanish, with each line and column.
+func TestOpenFileInSpanish(t *testing.T) {
+	a := newTestApp(t, sim.ES)
+	if err := a.OpenFile("roto.yaml", []byte(brokenLesson)); err == nil {
+		t.Fatal("a broken file opened without a problem")
+	}
+	want := `roto.yaml:6:24: no existe el dispositivo "ana-tablet"`
+	if a.lastProblems != want {
+		t.Errorf("the dialog shows %q, want %q", a.lastProblems, want)
+	}
+	if !overlayShows(a, want) {
+		t.Errorf("no label of the dialog shows %q", want)
+	}
+	failing := strings.Replace(teacherLesson, "count: 1", "count: 2", 1)
+	if err := a.OpenFile("falla.yaml", []byte(failing)); err == nil {
+		t.Error("a failing expectation was not reported")
+	}
+	if want := "falla.yaml:8:10: se esperaban 2 mensajes en la cola de mail.ejemplo.com y hay 1"; a.lastProblems != want {
+		t.Errorf("the dialog shows %q, want %q", a.lastProblems, want)
+	}
+	bad := strings.Replace(teacherLesson, "subject:", "subjet:", 1)
+	a.OpenFile("tecla.yaml", []byte(bad))
+	if want := `tecla.yaml:6:57: clave desconocida "subjet" (revisa cómo está escrita y su sangría)`; a.lastProblems != want {
+		t.Errorf("the dialog shows %q, want %q", a.lastProblems, want)
+	}
+}
+
+// overlayShows reports whether a label on the window's top overlay (a
+// dialog) shows text.
+func overlayShows(a *App, text string) bool {
+	top := a.win.Canvas().Overlays().Top()
+	if top == nil {
+		return false
+	}
+	found := false
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text == text {
+			found = true
+		}
+		if c, ok := o.(*fyne.Container); ok {
+			for _, o := range c.Objects {
+				walk(o)
+			}
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			for _, o := range test.WidgetRenderer(w).Objects() {
+				walk(o)
+			}
+		}
+	}
+	walk(top)
+	return found
+}
+
 // TestDropFile drops a lesson file, and a file that is not one, on the
 // window.
 func TestDropFile(t *testing.T) {

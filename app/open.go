@@ -98,9 +98,10 @@ func (a *App) dropped(_ fyne.Position, uris []fyne.URI) {
 	}
 }
 
-// showProblems shows what is wrong with a lesson, one problem a line.
+// showProblems shows what is wrong with a lesson, one problem a line, in
+// the app's language.
 func (a *App) showProblems(name string, err error) {
-	text := err.Error()
+	text := lessons.Describe(err, a.lang)
 	label := widget.NewLabel(text)
 	label.TextStyle = fyne.TextStyle{Monospace: true}
 	label.Wrapping = fyne.TextWrapWord
