@@ -268,3 +268,34 @@ func TestReadmeExample(t *testing.T) {
 		t.Errorf("the schema rejects the README's example: %v", err)
 	}
 }
+
+// TestSchemaDescriptionsBilingual checks that every description in the
+// schema is said in Spanish and then in English: "español / English".
+func TestSchemaDescriptionsBilingual(t *testing.T) {
+	n := 0
+	var walk func(v any, path string)
+	walk = func(v any, path string) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "description" {
+					n++
+					es, en, ok := strings.Cut(s, " / ")
+					if !ok || strings.TrimSpace(es) == "" || strings.TrimSpace(en) == "" || strings.Contains(en, " / ") {
+						t.Errorf("%s: description %q is not \"español / English\"", path, s)
+					}
+					continue
+				}
+				walk(x, path+"."+k)
+			}
+		case []any:
+			for i, x := range v {
+				walk(x, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(loadSchema(t), "$")
+	if n < 50 {
+		t.Errorf("the schema has %d descriptions, want every property described", n)
+	}
+}
