@@ -1,56 +1,20 @@
 package world_test
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/mailscope/mailscope/lessons"
 	"github.com/mailscope/mailscope/sim"
 	"github.com/mailscope/mailscope/sim/world"
 )
-
-func runPOP3(t testing.TB) *world.World {
-	t.Helper()
-	s, err := lessons.Builtin("pop3-imap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Run(s, world.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-func TestPOP3Golden(t *testing.T) {
-	w := runPOP3(t)
-	for _, l := range sim.Langs {
-		var b bytes.Buffer
-		if err := sim.WriteText(&b, w.Trace.Events(), l); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, "pop3-imap."+string(l)+".txt", b.Bytes())
-	}
-	golden(t, "pop3-imap.jsonl", jsonl(t, w))
-}
-
-func TestPOP3Deterministic(t *testing.T) {
-	first := jsonl(t, runPOP3(t))
-	for i := 0; i < 3; i++ {
-		if again := jsonl(t, runPOP3(t)); !bytes.Equal(first, again) {
-			t.Fatalf("run %d differs from the first run", i+2)
-		}
-	}
-}
 
 // TestPOP3Tells checks the story of the scenario: the laptop's IMAP view
 // loses the messages at the phone's QUIT (after the QUIT line, before its
 // +OK), never at DELE, and a session dropped after DELE deletes nothing.
 func TestPOP3Tells(t *testing.T) {
-	w := runPOP3(t)
+	w := runBuiltin(t, "pop3-imap")
 	events := w.Trace.Events()
 	var laptop *sim.ConnInfo
 	var phone []*sim.ConnInfo
@@ -152,7 +116,7 @@ func TestPOP3Tells(t *testing.T) {
 // TestPOP3StateFromTrace checks that the state rebuilt from the trace is
 // the one the servers and devices hold.
 func TestPOP3StateFromTrace(t *testing.T) {
-	w := runPOP3(t)
+	w := runBuiltin(t, "pop3-imap")
 	fromTrace := w.Trace.StateAt(w.Trace.Steps() + 1)
 	if got, want := fromTrace, w.State(); !got.Equal(want) {
 		t.Errorf("state rebuilt from the trace differs from the world's:\n got %s\nwant %s", dump(got), dump(want))

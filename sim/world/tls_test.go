@@ -18,42 +18,6 @@ import (
 	"github.com/mailscope/mailscope/sim/world"
 )
 
-func runTLS(t testing.TB) *world.World {
-	t.Helper()
-	s, err := lessons.Builtin("tls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := world.Run(s, world.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-func TestTLSGolden(t *testing.T) {
-	w := runTLS(t)
-	for _, l := range sim.Langs {
-		var b bytes.Buffer
-		if err := sim.WriteText(&b, w.Trace.Events(), l); err != nil {
-			t.Fatal(err)
-		}
-		golden(t, "tls."+string(l)+".txt", b.Bytes())
-	}
-	golden(t, "tls.jsonl", jsonl(t, w))
-}
-
-// TestTLSDeterministic runs the TLS scenario again: handshakes, key shares
-// and ciphertexts must be the same bytes on every run.
-func TestTLSDeterministic(t *testing.T) {
-	first := jsonl(t, runTLS(t))
-	for i := 0; i < 3; i++ {
-		if again := jsonl(t, runTLS(t)); !bytes.Equal(first, again) {
-			t.Fatalf("run %d differs from the first run", i+2)
-		}
-	}
-}
-
 // TestTLSEavesdropper checks the two truths of the TLS scenario: no tls
 // event (what crosses the wire) holds a password, its base64, or any line
 // of a message body, while the line events (what the endpoints read) hold
@@ -130,7 +94,7 @@ func TestTLSEavesdropper(t *testing.T) {
 // TLS) or a STARTTLS exchange, and that every one of them has its lines
 // decrypted.
 func TestTLSConnections(t *testing.T) {
-	w := runTLS(t)
+	w := runBuiltin(t, "tls")
 	type conn struct {
 		info      *sim.ConnInfo
 		first     sim.Kind // the kind of its first line or record

@@ -16,9 +16,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-func runTour(t testing.TB) *world.World {
+// runBuiltin runs a built-in scenario to the end.
+func runBuiltin(t testing.TB, id string) *world.World {
 	t.Helper()
-	s, err := lessons.Builtin("tour")
+	s, err := lessons.Builtin(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,32 +73,40 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func TestTourGolden(t *testing.T) {
-	w := runTour(t)
-	for _, l := range sim.Langs {
-		var b bytes.Buffer
-		if err := sim.WriteText(&b, w.Trace.Events(), l); err != nil {
-			t.Fatal(err)
+// goldenScenarios are the scenarios whose whole trace, jsonl included, is
+// kept in testdata: the tour, POP3 beside IMAP, and TLS.
+var goldenScenarios = []string{"tour", "pop3-imap", "tls"}
+
+func TestGoldens(t *testing.T) {
+	for _, id := range goldenScenarios {
+		w := runBuiltin(t, id)
+		for _, l := range sim.Langs {
+			var b bytes.Buffer
+			if err := sim.WriteText(&b, w.Trace.Events(), l); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, id+"."+string(l)+".txt", b.Bytes())
 		}
-		golden(t, "tour."+string(l)+".txt", b.Bytes())
+		golden(t, id+".jsonl", jsonl(t, w))
 	}
-	golden(t, "tour.jsonl", jsonl(t, w))
 }
 
-// TestTourDeterministic runs the tour twice: the two traces must be
-// byte-identical.
-func TestTourDeterministic(t *testing.T) {
-	first := jsonl(t, runTour(t))
-	for i := 0; i < 5; i++ {
-		if again := jsonl(t, runTour(t)); !bytes.Equal(first, again) {
-			t.Fatalf("run %d differs from the first run", i+2)
+// TestDeterministic runs each scenario again: the traces must be
+// byte-identical, TLS handshakes, key shares and ciphertexts included.
+func TestDeterministic(t *testing.T) {
+	for _, id := range goldenScenarios {
+		first := jsonl(t, runBuiltin(t, id))
+		for i := 0; i < 3; i++ {
+			if again := jsonl(t, runBuiltin(t, id)); !bytes.Equal(first, again) {
+				t.Fatalf("%s: run %d differs from the first run", id, i+2)
+			}
 		}
 	}
 }
 
 // TestTourTells checks the story the tour exists to tell, line by line.
 func TestTourTells(t *testing.T) {
-	w := runTour(t)
+	w := runBuiltin(t, "tour")
 	events := w.Trace.Events()
 	find := func(from int, pred func(*sim.Event) bool) int {
 		for i := from; i < len(events); i++ {
@@ -179,7 +188,7 @@ func TestTourTells(t *testing.T) {
 // end is the state the servers and devices really hold, and that the
 // state at each step boundary is what the step before left.
 func TestStateFromTrace(t *testing.T) {
-	w := runTour(t)
+	w := runBuiltin(t, "tour")
 	fromTrace := w.Trace.StateAt(w.Trace.Steps() + 1)
 	if got, want := fromTrace, w.State(); !got.Equal(want) {
 		t.Errorf("state rebuilt from the trace differs from the world's:\n got %s\nwant %s", dump(got), dump(want))
