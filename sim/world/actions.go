@@ -134,12 +134,7 @@ func (w *World) device(id string) (*Device, error) {
 }
 
 // flush makes a server relay its queue once and records what failed.
-func (w *World) flush(srv *Server) error {
-	srv.relayMu.Lock()
-	outcomes := srv.relay.Flush()
-	srv.relayMu.Unlock()
-	return outcomeErrors(srv, outcomes)
-}
+func (w *World) flush(srv *Server) error { return relayOnce(srv, srv.relay.Flush) }
 
 // doIMAP runs one IMAP operation of a device and updates its local copy.
 func (d *Device) doIMAP(a *IMAPAction) error {

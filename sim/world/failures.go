@@ -181,9 +181,13 @@ func (w *World) nextDue() (*Server, time.Time) {
 
 // flushDue makes a server try the messages whose retry is due, and
 // returns what failed.
-func (w *World) flushDue(srv *Server) error {
+func (w *World) flushDue(srv *Server) error { return relayOnce(srv, srv.relay.FlushDue) }
+
+// relayOnce runs one pass of a server's relay (one at a time) and returns
+// what failed.
+func relayOnce(srv *Server, pass func() []smtp.Outcome) error {
 	srv.relayMu.Lock()
-	outcomes := srv.relay.FlushDue()
+	outcomes := pass()
 	srv.relayMu.Unlock()
 	return outcomeErrors(srv, outcomes)
 }
