@@ -101,12 +101,7 @@ func (t *imapTracker) client(text string) Line {
 		if t.auth != nil {
 			t.addMech(t.auth, &x)
 		}
-		if strings.TrimSpace(text) == "*" {
-			return Line{Main: lookupOr("imap.auth.cancel", ""), Extra: x.list(), Verb: "*"}
-		}
-		l := Line{Main: lookupOr("imap.auth.response", ""), Extra: x.list(), Verb: "SASL"}
-		l.decoded(text)
-		return l
+		return saslResponse("imap", text, &x)
 	}
 	if t.idle != nil && strings.EqualFold(strings.TrimSpace(text), "DONE") {
 		t.idling = false

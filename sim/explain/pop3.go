@@ -82,12 +82,7 @@ func (t *pop3Tracker) client(text string) Line {
 		if len(t.pending) > 0 && t.pending[0].mech != "" {
 			x.addFirst("sasl.mech."+t.pending[0].mech, "sasl.mech.unknown")
 		}
-		if strings.TrimSpace(text) == "*" {
-			return Line{Main: lookupOr("pop3.auth.cancel", ""), Extra: x.list(), Verb: "*"}
-		}
-		l := Line{Main: lookupOr("pop3.auth.response", ""), Extra: x.list(), Verb: "SASL"}
-		l.decoded(text)
-		return l
+		return saslResponse("pop3", text, &x)
 	}
 	raw, rest := firstWord(text)
 	verb := strings.ToUpper(raw)

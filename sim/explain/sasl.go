@@ -43,3 +43,16 @@ func (l *Line) decoded(b64 string) {
 		l.Extra = append(l.Extra, e)
 	}
 }
+
+// saslResponse explains a client's line during a SASL exchange of proto
+// ("smtp", "pop3", "imap"): "*" cancels it (RFC 4954, 5034, 9051);
+// anything else is a response in base64, shown decoded. x holds what the
+// tracker knows of the mechanism.
+func saslResponse(proto, text string, x *extras) Line {
+	if strings.TrimSpace(text) == "*" {
+		return Line{Main: lookupOr(proto+".auth.cancel", ""), Extra: x.list(), Verb: "*"}
+	}
+	l := Line{Main: lookupOr(proto+".auth.response", ""), Extra: x.list(), Verb: "SASL"}
+	l.decoded(text)
+	return l
+}

@@ -101,12 +101,7 @@ func (t *smtpTracker) client(e *sim.Event) Line {
 		if len(t.pending) > 0 && t.pending[0].mech != "" {
 			x.addFirst("sasl.mech."+t.pending[0].mech, "sasl.mech.unknown")
 		}
-		if strings.TrimSpace(text) == "*" {
-			return Line{Main: lookupOr("smtp.auth.cancel", ""), Extra: x.list(), Verb: "*"}
-		}
-		l := Line{Main: lookupOr("smtp.auth.response", ""), Extra: x.list(), Verb: "SASL"}
-		l.decoded(text)
-		return l
+		return saslResponse("smtp", text, &x)
 	}
 	return t.command(text)
 }
